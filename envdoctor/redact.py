@@ -1,0 +1,52 @@
+"""Recognise secrets so they never land in facts, reports or generated files.
+
+Used twice: when environment variables are collected (a secret-looking value is never
+stored) and when a shareable report is rendered (user, host, home paths and tokens are
+replaced).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Known token shapes: AWS access keys, GitHub, Hugging Face, OpenAI-style, Slack, GitLab,
+# JWTs, and URLs carrying credentials.
+_TOKEN_PATTERNS = re.compile(
+    r"(AKIA|ASIA)[0-9A-Z]{16}"
+    r"|gh[pousr]_[A-Za-z0-9]{20,}"
+    r"|github_pat_[A-Za-z0-9_]{20,}"
+    r"|hf_[A-Za-z0-9]{20,}"
+    r"|sk-[A-Za-z0-9_-]{20,}"
+    r"|xox[abprs]-[A-Za-z0-9-]{10,}"
+    r"|glpat-[A-Za-z0-9_-]{20,}"
+    r"|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,}"
+    r"|[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"
+)
+# A long run of characters from a key alphabet, with no path or list separators: what an
+# API key or password usually looks like and a version, path or device list never does.
+_OPAQUE = re.compile(r"^[A-Za-z0-9+/=_\-]{32,}$")
+_SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSW|PASSWD|PWD$|CREDENTIAL|API_?KEY|ACCESS_KEY|AUTH)",
+                          re.IGNORECASE)
+
+
+def looks_secret(value: str) -> bool:
+    """Whether a value looks like a credential (a token, a key, a URL with a password)."""
+    if _TOKEN_PATTERNS.search(value):
+        return True
+    return bool(_OPAQUE.match(value)) and not value.isdigit() and _mixed(value)
+
+
+def _mixed(value: str) -> bool:
+    has_digit = any(c.isdigit() for c in value)
+    has_alpha = any(c.isalpha() for c in value)
+    return has_digit and has_alpha
+
+
+def name_is_secret(name: str) -> bool:
+    """Whether a variable's name says it holds a secret (``HF_TOKEN``, ``AWS_SECRET_…``)."""
+    return bool(_SECRET_NAME.search(name))
+
+
+def scrub_tokens(text: str, replacement: str = "<redacted>") -> str:
+    """Replace every token-shaped substring of ``text``."""
+    return _TOKEN_PATTERNS.sub(replacement, text)
