@@ -1,0 +1,106 @@
+"""The summary rows both human formats open with: one labelled line per part of the machine."""
+
+from __future__ import annotations
+
+from envdoctor._util import human_bytes
+from envdoctor.facts import Facts, OriginKind, ProbeStatus
+
+# The ISA extensions worth naming in a one-line summary, in the order they arrived.
+_ISA_HEADLINE = (("avx2", "AVX2"), ("avx512f", "AVX-512"), ("amx_tile", "AMX"),
+                 ("neon", "NEON"), ("sve", "SVE"), ("sve2", "SVE2"))
+
+
+def origin_line(facts: Facts) -> str:
+    """Where the facts came from, for the report's first line."""
+    origin = facts.origin
+    match origin.kind:
+        case OriginKind.LIVE:
+            where = "this machine"
+        case OriginKind.ROOT:
+            where = f"file-system tree {origin.root}"
+        case OriginKind.RECORDED:
+            where = f"recorded host {origin.root}"
+        case OriginKind.SNAPSHOT:
+            where = f"snapshot {origin.path}"
+        case OriginKind.REPORT:
+            where = f"report {origin.path} (parsed, not probed)"
+    return where
+
+
+def summary_rows(facts: Facts) -> list[tuple[str, str]]:
+    """Label and text for each line of the summary."""
+    rows: list[tuple[str, str]] = []
+    o = facts.os
+    system = " · ".join(filter(None, [
+        o.pretty_name or o.distro_name or o.system,
+        f"kernel {o.kernel}" if o.kernel else None,
+        o.arch,
+        f"{o.libc} {o.libc_version}" if o.libc and o.libc_version else o.libc,
+    ]))
+    rows.append(("System", system or "unknown"))
+
+    p = facts.platform
+    parts = []
+    if p.container_runtime:
+        parts.append(f"{p.container_runtime} container")
+    if p.wsl:
+        parts.append(f"WSL{p.wsl}" + (f" ({p.wsl_distro})" if p.wsl_distro else ""))
+    if p.cloud:
+        parts.append(f"{p.cloud.provider.upper()} {p.cloud.instance_type or 'instance'}")
+    elif p.virtualization and p.virtualization not in ("none",):
+        parts.append(f"virtual machine ({p.virtualization})")
+    if parts or p.virtualization == "none":
+        rows.append(("Platform", " · ".join(parts) or "bare metal"))
+
+    c = facts.cpu
+    if c.model or c.threads:
+        topo = []
+        if c.sockets:
+            topo.append(f"{c.sockets} socket{'s' if c.sockets != 1 else ''}")
+        if c.cores:
+            topo.append(f"{c.cores} core{'s' if c.cores != 1 else ''}")
+        if c.threads:
+            topo.append(f"{c.threads} thread{'s' if c.threads != 1 else ''}")
+        isa = [label for flag, label in _ISA_HEADLINE if flag in c.isa]
+        cpu_line = " · ".join(filter(None, [c.model or c.vendor, ", ".join(topo),
+                                            ", ".join(isa)]))
+        rows.append(("CPU", cpu_line))
+
+    r = facts.resources
+    if r.memory_total:
+        mem = [f"{human_bytes(r.memory_total)}"
+               + (f" ({human_bytes(r.memory_available)} available)" if r.memory_available else "")]
+        limits = []
+        if r.cpu_limit:
+            limits.append(f"{r.cpu_limit:g} CPUs")
+        if r.memory_limit:
+            limits.append(human_bytes(r.memory_limit))
+        if limits:
+            mem.append("cgroup limit " + ", ".join(limits))
+        if r.shm_size:
+            mem.append(f"/dev/shm {human_bytes(r.shm_size)}")
+        rows.append(("Memory", " · ".join(mem)))
+
+    py = facts.python
+    if py.prefix or py.version:
+        env = py.environment or "environment"
+        where = f"{env} {py.prefix}" if py.prefix else env
+        if py.environment_name and py.environment == "conda":
+            where = f"conda env {py.environment_name} ({py.prefix})"
+        rows.append(("Python", " · ".join(filter(None, [
+            f"{py.version or '?'} {py.implementation or ''}".strip(),
+            f"{where} ({py.selected_by})" if py.selected_by else where,
+            f"{len(py.distributions)} package{'s' if len(py.distributions) != 1 else ''}",
+        ]))))
+    elif (rec := facts.probe("python")) and rec.status is not ProbeStatus.OK:
+        rows.append(("Python", rec.detail or "unknown"))
+
+    b = facts.blas
+    if b.numpy_version:
+        blas = b.blas or "unknown BLAS"
+        if b.blas_version:
+            blas += f" {b.blas_version}"
+        rows.append(("numpy", f"{b.numpy_version} · BLAS: {blas}"))
+    elif facts.python.prefix:
+        rows.append(("numpy", "not installed"))
+    return rows
