@@ -1,0 +1,2 @@
+# noqa: C801
+__version__ = "0.0.28.post3"
