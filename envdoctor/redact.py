@@ -25,6 +25,10 @@ _TOKEN_PATTERNS = re.compile(
 # A long run of characters from a key alphabet, with no path or list separators: what an
 # API key or password usually looks like and a version, path or device list never does.
 _OPAQUE = re.compile(r"^[A-Za-z0-9+/=_\-]{32,}$")
+# Device identifiers (CUDA_VISIBLE_DEVICES=GPU-<uuid>, MIG-<uuid>) are not secrets; they
+# are redacted in shareable reports but kept in facts, where rules need them.
+_UUID = re.compile(r"^(GPU-|MIG-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                   r"(/\d+/\d+)?$", re.IGNORECASE)
 _SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSW|PASSWD|PWD$|CREDENTIAL|API_?KEY|ACCESS_KEY|AUTH)",
                           re.IGNORECASE)
 
@@ -33,6 +37,8 @@ def looks_secret(value: str) -> bool:
     """Whether a value looks like a credential (a token, a key, a URL with a password)."""
     if _TOKEN_PATTERNS.search(value):
         return True
+    if _UUID.match(value):
+        return False
     return bool(_OPAQUE.match(value)) and not value.isdigit() and _mixed(value)
 
 
