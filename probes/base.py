@@ -36,11 +36,13 @@ class ProbeContext:
     cache: dict[str, Any] = field(default_factory=dict)
     """Shared by the probes of one collection, so a file two probes need is read once."""
 
-    def read(self, path: str, limit: int | None = None, *, missing_ok: bool = True) -> str | None:
+    def read(self, path: str, limit: int | None = None, *, missing_ok: bool = True,
+             quiet: bool = False) -> str | None:
         """Read a text file under the root; ``None`` when it cannot be read.
 
         A missing file is normal (``missing_ok``); any other failure is recorded as a
         problem, which makes the probe ``partial`` and names the file and the reason.
+        ``quiet`` reads for a fallback whose failure is another probe's to report.
         """
         key = f"read:{path}:{limit}"
         if key in self.cache:
@@ -60,7 +62,7 @@ class ProbeContext:
                 self.cache[key] = text
                 self._source(path)
                 return text
-        if exc.reason != "not found" or not missing_ok:
+        if not quiet and (exc.reason != "not found" or not missing_ok):
             self._source(path)
             self.problems.append(f"{path}: {exc.reason}")
         return None

@@ -131,7 +131,7 @@ def _arch_and_libc(ctx: ProbeContext) -> tuple[str | None, str | None, str | Non
         if banner.startswith("glibc "):
             return arch, "glibc", banner.split()[1]
     if arch is None:
-        arch = _arch_from_cpuinfo(ctx.read("/proc/cpuinfo") or "")
+        arch = _arch_from_cpuinfo(ctx.read("/proc/cpuinfo", quiet=True) or "")
     for loader, loader_arch, family in _LOADERS:
         if ctx.host.exists(loader):
             arch = arch or loader_arch
