@@ -20,9 +20,13 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from envdoctor.errors import HostError
+
+if TYPE_CHECKING:
+    from envdoctor.amdsmi import AmdSmiAdapter
+    from envdoctor.nvml import NvmlAdapter
 
 DEFAULT_TIMEOUT = 5.0
 """Seconds a probe's program may run before it is stopped (``--timeout`` changes it)."""
@@ -304,10 +308,25 @@ class Host:
     """Recorded ``stat`` results for paths a tree cannot carry (device nodes, owners)."""
     python_hint: str | None = None
     """An interpreter or environment prefix named with ``--python``."""
+    nvml: NvmlAdapter | None = None
+    """The NVML adapter (live, recorded, or none under ``--root``)."""
+    amdsmi: AmdSmiAdapter | None = None
+    """The AMD SMI adapter (live, recorded, or none under ``--root``)."""
+    deep: bool = False
+    """``check --deep``: import frameworks in child processes and run a tiny GPU operation."""
     _slash: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self._slash = str(self.root) == "/"
+        # The adapters are small classes; their modules import nothing heavy until asked.
+        from envdoctor import amdsmi, nvml  # noqa: PLC0415
+
+        if self.nvml is None:
+            self.nvml = nvml.LiveNvml() if self.kind == "live" else nvml.NoNvml(
+                "NVML is not asked under --root: the running machine's driver is not the image's")
+        if self.amdsmi is None:
+            self.amdsmi = amdsmi.LiveAmdSmi() if self.kind == "live" else amdsmi.NoAmdSmi(
+                "AMD SMI is not asked under --root")
 
     # ----------------------------------------------------------------- construction
 
@@ -372,6 +391,8 @@ class Host:
             for path, s in meta.get("stats", {}).items()
         }
         live = meta.get("live", True)
+        from envdoctor import amdsmi, nvml  # noqa: PLC0415
+
         return cls(
             root=(base / "root").resolve(),
             runner=RecordedRunner(base / "commands") if live else DisabledRunner(
@@ -393,6 +414,10 @@ class Host:
             unreadable=meta.get("unreadable", {}),
             stats=stats,
             python_hint=meta.get("python_hint"),
+            nvml=nvml.RecordedNvml(base / "nvml.json") if live else nvml.NoNvml(
+                "NVML is not asked under --root"),
+            amdsmi=amdsmi.RecordedAmdSmi(base / "commands") if live else amdsmi.NoAmdSmi(
+                "AMD SMI is not asked under --root"),
         )
 
     # ----------------------------------------------------------------- files

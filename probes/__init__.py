@@ -13,9 +13,12 @@ from typing import Any
 from envdoctor import __version__
 from envdoctor.facts import (
     BlasFacts,
+    ContainerRuntimeFacts,
     CpuFacts,
+    CudaFacts,
     EnvFacts,
     Facts,
+    NvidiaFacts,
     Origin,
     OriginKind,
     OsFacts,
@@ -23,10 +26,24 @@ from envdoctor.facts import (
     ProbeRecord,
     PythonFacts,
     ResourcesFacts,
+    RocmFacts,
     UserFacts,
 )
 from envdoctor.host import Host
-from envdoctor.probes import blas, cpu, envvars, osinfo, platform, python_env, resources, user
+from envdoctor.probes import (
+    blas,
+    containers,
+    cpu,
+    cuda,
+    envvars,
+    nvidia,
+    osinfo,
+    platform,
+    python_env,
+    resources,
+    rocm,
+    user,
+)
 from envdoctor.probes.base import run_probe
 
 __all__ = ["collect"]
@@ -49,6 +66,13 @@ def collect(host: Host) -> Facts:
     python_facts = run("python", python_env.probe, PythonFacts)
     blas_facts = run("blas", blas.probe, BlasFacts, python_facts.distributions,
                      python_facts.conda_packages)
+    nvidia_facts = run("nvidia", nvidia.probe, NvidiaFacts, platform_facts.wsl)
+    conda_prefix = python_facts.prefix if python_facts.environment == "conda" else None
+    cuda_facts = run("cuda", cuda.probe, CudaFacts, python_facts.distributions,
+                     python_facts.conda_packages, conda_prefix)
+    rocm_facts = run("rocm", rocm.probe, RocmFacts)
+    container_facts = run("containers", containers.probe, ContainerRuntimeFacts,
+                          platform_facts.in_container)
     return Facts(
         envdoctor_version=__version__,
         collected_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -61,6 +85,10 @@ def collect(host: Host) -> Facts:
         python=python_facts,
         blas=blas_facts,
         env=env_facts,
+        nvidia=nvidia_facts,
+        cuda=cuda_facts,
+        rocm=rocm_facts,
+        containers=container_facts,
         probes=records,
     )
 

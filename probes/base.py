@@ -67,6 +67,15 @@ class ProbeContext:
             self.problems.append(f"{path}: {exc.reason}")
         return None
 
+    def listdir(self, path: str) -> list[str]:
+        """Names in a directory (sorted, empty when missing), listed once per collection."""
+        key = f"listdir:{path}"
+        names = self.cache.get(key)
+        if names is None:
+            names = self.host.listdir(path)
+            self.cache[key] = names
+        return names
+
     def run(self, argv: Sequence[str], timeout: float | None = None) -> CommandResult:
         """Run a program through the host's runner, recording it as a source."""
         result = self.host.run(argv, timeout)

@@ -95,6 +95,8 @@ def summary_rows(facts: Facts) -> list[tuple[str, str]]:
     elif (rec := facts.probe("python")) and rec.status is not ProbeStatus.OK:
         rows.append(("Python", rec.detail or "unknown"))
 
+    rows += _gpu_rows(facts)
+
     b = facts.blas
     if b.numpy_version:
         blas = b.blas or "unknown BLAS"
@@ -103,4 +105,70 @@ def summary_rows(facts: Facts) -> list[tuple[str, str]]:
         rows.append(("numpy", f"{b.numpy_version} · BLAS: {blas}"))
     elif facts.python.prefix:
         rows.append(("numpy", "not installed"))
+    rows += _framework_rows(facts)
+    return rows
+
+
+def _gpu_rows(facts: Facts) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    nv = facts.nvidia
+    if nv.gpus:
+        names: dict[str, int] = {}
+        for g in nv.gpus:
+            label = (g.name or "unknown GPU") + (f" (CC {g.compute_capability})"
+                                                 if g.compute_capability else "")
+            names[label] = names.get(label, 0) + 1
+        rows.append(("GPU", ", ".join(f"{n}× {label}" if n > 1 else label
+                                      for label, n in names.items())))
+    elif nv.pci_gpus:
+        rows.append(("GPU", ", ".join(sorted({(g.name or f"10de:{g.device_id}")
+                                              + f" (driver: {g.driver or 'none'})"
+                                              for g in nv.pci_gpus}))))
+    if nv.userspace_version or nv.kernel_module_version or nv.smi_error or nv.nvml_error:
+        parts = []
+        if nv.userspace_version:
+            parts.append(f"NVIDIA {nv.userspace_version}")
+        if nv.kernel_module_version and nv.kernel_module_version != nv.userspace_version:
+            parts.append(f"kernel module {nv.kernel_module_version}")
+        if nv.cuda_driver_version:
+            parts.append(f"supports CUDA ≤ {nv.cuda_driver_version}")
+        if not nv.gpus and (nv.smi_error or nv.nvml_error):
+            parts.append(nv.smi_error or nv.nvml_error or "")
+        rows.append(("Driver", " · ".join(parts)))
+    amd = facts.rocm
+    if amd.gpus:
+        rows.append(("GPU", ", ".join(f"{g.name or 'AMD GPU'} ({g.gfx or '?'})"
+                                      for g in amd.gpus)))
+    elif amd.pci_gpus:
+        rows.append(("GPU", ", ".join(f"{g.name or '1002:' + g.device_id} (driver: "
+                                      f"{g.driver or 'none'})" for g in amd.pci_gpus)))
+    if amd.rocm_path:
+        rows.append(("ROCm", f"{amd.rocm_version or 'unknown version'} ({amd.rocm_path})"))
+    if facts.cuda.toolkits:
+        kits = []
+        for kit in facts.cuda.toolkits:
+            marks = [m for m, on in (("default", kit.default), ("nvcc on PATH", kit.on_path),
+                                     ("CUDA_HOME", kit.cuda_home)) if on]
+            kits.append(f"{kit.version or '?'} {kit.path}"
+                        + (f" ({', '.join(marks)})" if marks else ""))
+        rows.append(("CUDA", "; ".join(kits)))
+    if not (nv.gpus or nv.pci_gpus or amd.gpus or amd.pci_gpus):
+        rows.append(("GPU", "none found"))
+    return rows
+
+
+def _framework_rows(facts: Facts) -> list[tuple[str, str]]:
+    rows = []
+    for fw in facts.frameworks:
+        build = fw.build or "unknown build"
+        if fw.build == "cuda" and fw.cuda_version:
+            build = f"CUDA {fw.cuda_version}"
+        elif fw.build == "rocm" and fw.rocm_version:
+            build = f"ROCm {fw.rocm_version}"
+        text = f"{fw.version or '?'} · {build}"
+        if fw.deep is not None:
+            text += " · " + ("GPU works" if fw.deep.gpu_op else (
+                f"import failed: {fw.deep.error}" if not fw.deep.imported else
+                f"no GPU: {fw.deep.error or 'CPU only'}"))
+        rows.append((fw.name, text))
     return rows
