@@ -211,7 +211,10 @@ def _parse(fd: int) -> ElfDynamic | None:
     if dynamic is None:
         return empty  # a static executable
 
-    dyn_bytes = os.pread(fd, min(dynamic[1], _MAX_DYNAMIC_BYTES), dynamic[0])
+    dyn_size = min(dynamic[1], _MAX_DYNAMIC_BYTES)
+    dyn_bytes = os.pread(fd, dyn_size, dynamic[0])
+    if len(dyn_bytes) < dyn_size:
+        return None  # cut short: the entries that would name its needs are missing
     entry_size = struct.calcsize(e + dyn_fmt)
     needed: list[int] = []
     soname: int | None = None

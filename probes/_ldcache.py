@@ -5,7 +5,7 @@ it here to tell which file a soname maps to, on the running machine or in an ima
 
 Formats, as glibc's ``dl-cache.h`` lays them out and ``ldconfig -c`` writes them:
 
-* new (glibc ≥ 2.32 writes only this): ``glibc-ld.so.cache1.1``, ``nlibs``,
+* new (ldconfig's default since glibc 2.32): ``glibc-ld.so.cache1.1``, ``nlibs``,
   ``len_strings``, a flags byte (2 little-endian, 3 big-endian, 0 not recorded), an
   extension offset, then ``nlibs`` 24-byte entries (flags, key, value, osversion,
   hwcap) and the strings. Offsets count from the header's first byte.
@@ -51,9 +51,7 @@ _HWCAP_EXTENSION = 1 << 62
 _MAX_ENTRIES = 1 << 20
 """More libraries than this in one cache is garbage (real caches hold a few thousand)."""
 
-_FLAG_TYPE_MASK = 0x00FF
 _FLAG_REQUIRED_MASK = 0xFF00
-_FLAG_ELF = 0x0001
 
 # (machine, ELF class) → flags ld.so accepts from the cache for such a process
 # (glibc's sysdeps/unix/sysv/linux/*/dl-cache.h: x86-64, AArch64 and RISC-V accept only
@@ -73,12 +71,18 @@ ACCEPTED_FLAGS: dict[tuple[str, int], frozenset[int]] = {
 # What `ldconfig -p` prints inside the parentheses, back to flags (glibc's print_entry).
 _TYPE_WORDS = {"libc4": 0x0000, "ELF": 0x0001, "libc5": 0x0002, "libc6": 0x0003}
 _ABI_WORDS = {
-    "x86-64": 0x0300, "x32": 0x0800, "AArch64": 0x0A00, "IA-64": 0x0200,
-    "hard-float": 0x0900, "soft-float": 0x0B00, "N32": 0x0600, "nan2008": 0x0C00,
-    "double-float": 0x1000,
+    "x86-64": 0x0300, "x32": 0x0800, "AArch64": 0x0A00, "IA-64": 0x0200, "hard-float": 0x0900,
+    "N32": 0x0600, "nan2008": 0x0C00,
 }
-# "64bit" is sparc64, s390x, ppc64 and mips64 alike: the machine decides which.
-_SIXTY_FOUR_BIT = {"ppc64": 0x0500, "ppc64le": 0x0500, "s390x": 0x0400, "mips64": 0x0700}
+# Words that several ABIs share: the machine decides which one is meant ("64bit" is
+# sparc64, s390x, ppc64 and mips64 alike; "soft-float" is ARM, RISC-V or LoongArch).
+_SHARED_WORDS: dict[str, dict[str, int]] = {
+    "64bit": {"ppc64": 0x0500, "ppc64le": 0x0500, "s390x": 0x0400, "mips64": 0x0700},
+    "soft-float": {"arm": 0x0B00, "riscv64": 0x0F00, "loongarch64": 0x1100},
+    "double-float": {"riscv64": 0x1000, "loongarch64": 0x1200},
+}
+_UNKNOWN_ABI = 0xFF00
+"""Stands for an ABI word we cannot place: no machine's loader accepts it."""
 
 _LDCONFIG_LINE = re.compile(r"^\s*(?:>\s*)?(\S+)\s+\(([^()]*)\)\s+=>\s+(\S.*?)\s*$")
 
@@ -119,17 +123,26 @@ def parse_ld_so_cache(data: bytes, machine: str | None = None,
     accepts. Garbage or an empty file gives ``{}``.
     """
     result: dict[str, list[str]] = {}
-    for entry in cache_entries(data):
-        if entry.hwcap or not accepts(entry.flags, machine, elf_class):
+    for soname, path, flags, hwcap, _subdir, _osversion in _entries(data):
+        if hwcap or not accepts(flags, machine, elf_class):
             continue
-        paths = result.setdefault(entry.soname, [])
-        if entry.path not in paths:
-            paths.append(entry.path)
+        paths = result.setdefault(soname, [])
+        if path not in paths:
+            paths.append(path)
     return result
 
 
 def cache_entries(data: bytes) -> list[CacheEntry]:
     """Every entry of a cache, hwcaps ones included, in stored order; ``[]`` on garbage."""
+    return [CacheEntry(*raw) for raw in _entries(data)]
+
+
+# (soname, path, flags, hwcap, hwcaps subdirectory, osversion): plain tuples, because
+# `check` parses the whole cache and building thousands of dataclasses costs milliseconds.
+_Raw = tuple[str, str, int, int, "str | None", int]
+
+
+def _entries(data: bytes) -> list[_Raw]:
     try:
         if data.startswith(NEW_MAGIC):
             return _new_entries(data, 0)
@@ -149,12 +162,12 @@ def _endian_for(data: bytes, start: int, flags_byte: int) -> str | None:
     # Not recorded: take the order in which the table fits in the file.
     for endian in ("<", ">"):
         nlibs, len_strings = struct.unpack_from(endian + "II", data, start + 20)
-        if start + _NEW_HEADER + nlibs * _NEW_ENTRY + len_strings <= len(data) + 8:
+        if start + _NEW_HEADER + nlibs * _NEW_ENTRY + len_strings <= len(data):
             return endian
     return None
 
 
-def _new_entries(data: bytes, start: int) -> list[CacheEntry]:
+def _new_entries(data: bytes, start: int) -> list[_Raw]:
     if len(data) < start + _NEW_HEADER:
         return []
     endian = _endian_for(data, start, data[start + 28])
@@ -162,46 +175,55 @@ def _new_entries(data: bytes, start: int) -> list[CacheEntry]:
         return []
     nlibs, _len_strings = struct.unpack_from(endian + "II", data, start + 20)
     (extension_offset,) = struct.unpack_from(endian + "I", data, start + 32)
-    if nlibs > _MAX_ENTRIES or start + _NEW_HEADER + nlibs * _NEW_ENTRY > len(data):
+    table_end = start + _NEW_HEADER + nlibs * _NEW_ENTRY
+    if nlibs > _MAX_ENTRIES or table_end > len(data):
         return []
     subdirs = _hwcaps_subdirs(data, start, extension_offset, endian)
-    entries: list[CacheEntry] = []
-    for i in range(nlibs):
-        flags, key, value, osversion, hwcap = struct.unpack_from(
-            endian + "iIIIQ", data, start + _NEW_HEADER + i * _NEW_ENTRY)
-        soname = _string(data, start + key)
-        path = _string(data, start + value)
+    strings = _Strings(data, start)
+    entries: list[_Raw] = []
+    for flags, key, value, osversion, hwcap in struct.iter_unpack(
+            endian + "iIIIQ", data[start + _NEW_HEADER:table_end]):
+        soname = strings.get(key)
+        path = strings.get(value)
         if soname is None or path is None:
             return []
         subdir = None
         if hwcap & _HWCAP_EXTENSION:
             index = hwcap & 0xFFFFFFFF
             subdir = subdirs[index] if index < len(subdirs) else ""
-        entries.append(CacheEntry(soname, path, flags, hwcap, subdir, osversion))
+        entries.append((soname, path, flags, hwcap, subdir, osversion))
     return entries
 
 
 def _hwcaps_subdirs(data: bytes, start: int, offset: int, endian: str) -> list[str]:
-    """Names of the ``glibc-hwcaps`` subdirectories from the cache's extension section."""
-    if not offset or start + offset + 8 > len(data):
+    """Names of the ``glibc-hwcaps`` subdirectories from the cache's extension section.
+
+    ld.so reads the extension offset from the new header's first byte; glibc 2.36's
+    ``ldconfig -c compat`` writes it from the file's first byte instead, so both are tried.
+    """
+    if not offset:
         return []
-    magic, count = struct.unpack_from(endian + "II", data, start + offset)
-    if magic != _EXTENSION_MAGIC or count > 64:
-        return []
-    for i in range(count):
-        tag, _flags, sec_offset, sec_size = struct.unpack_from(
-            endian + "IIII", data, start + offset + 8 + i * 16)
-        if tag != _EXTENSION_GLIBC_HWCAPS or sec_size > 4096:
+    for base in dict.fromkeys((start, 0)):
+        if base + offset + 8 > len(data):
             continue
-        names = []
-        for j in range(sec_size // 4):
-            (string_offset,) = struct.unpack_from(endian + "I", data, start + sec_offset + 4 * j)
-            names.append(_string(data, start + string_offset) or "")
-        return names
+        magic, count = struct.unpack_from(endian + "II", data, base + offset)
+        if magic != _EXTENSION_MAGIC or count > 64:
+            continue
+        for i in range(count):
+            tag, _flags, sec_offset, sec_size = struct.unpack_from(
+                endian + "IIII", data, base + offset + 8 + i * 16)
+            if tag != _EXTENSION_GLIBC_HWCAPS or sec_size > 4096:
+                continue
+            names = []
+            for j in range(sec_size // 4):
+                (string_offset,) = struct.unpack_from(endian + "I", data,
+                                                      base + sec_offset + 4 * j)
+                names.append(_string(data, start + string_offset) or "")
+            return names
     return []
 
 
-def _old_or_compat_entries(data: bytes) -> list[CacheEntry]:
+def _old_or_compat_entries(data: bytes) -> list[_Raw]:
     if len(data) < _OLD_HEADER:
         return []
     # The old format has no byte-order mark: take the order whose count fits the file.
@@ -215,15 +237,29 @@ def _old_or_compat_entries(data: bytes) -> list[CacheEntry]:
     new_start = (end + 7) & ~7
     if data[new_start:new_start + len(NEW_MAGIC)] == NEW_MAGIC:
         return _new_entries(data, new_start)
-    entries: list[CacheEntry] = []
-    for i in range(nlibs):
-        flags, key, value = struct.unpack_from(endian + "iII", data, _OLD_HEADER + i * _OLD_ENTRY)
-        soname = _string(data, end + key)
-        path = _string(data, end + value)
+    strings = _Strings(data, end)
+    entries: list[_Raw] = []
+    for flags, key, value in struct.iter_unpack(endian + "iII", data[_OLD_HEADER:end]):
+        soname = strings.get(key)
+        path = strings.get(value)
         if soname is None or path is None:
             return []
-        entries.append(CacheEntry(soname, path, flags))
+        entries.append((soname, path, flags, 0, None, 0))
     return entries
+
+
+class _Strings:
+    """NUL-terminated strings at offsets from ``base``, each decoded once (sonames repeat)."""
+
+    def __init__(self, data: bytes, base: int) -> None:
+        self.data = data
+        self.base = base
+        self.seen: dict[int, str | None] = {}
+
+    def get(self, offset: int) -> str | None:
+        if offset not in self.seen:
+            self.seen[offset] = _string(self.data, self.base + offset)
+        return self.seen[offset]
 
 
 def _string(data: bytes, at: int) -> str | None:
@@ -239,7 +275,7 @@ def parse_ldconfig_p(text: str, machine: str | None = None,
                      elf_class: int = 64) -> dict[str, list[str]]:
     """Map sonames to paths from ``ldconfig -p`` output, with the same rules as the cache.
 
-    Lines look like ``\\tlibz.so.1 (libc6,x86-64) => /lib/x86_64-linux-gnu/libz.so.1``;
+    Lines look like ``<tab>libz.so.1 (libc6,x86-64) => /lib/x86_64-linux-gnu/libz.so.1``;
     pasted copies may lose the indent or carry an e-mail ``> `` quote, and both are
     accepted. The header (``N libs found in cache``), the ``Cache generated by`` trailer
     and anything else are skipped; entries with a ``hwcap:`` note are left out as in
@@ -270,8 +306,10 @@ def _flags_from_words(words: list[str], machine: str | None) -> int | None:
     for word in words[1:]:
         if word in _ABI_WORDS:
             flags |= _ABI_WORDS[word]
-        elif word == "64bit":
-            flags |= _SIXTY_FOUR_BIT.get(machine or "", _FLAG_REQUIRED_MASK)
-        elif word.startswith("OS ABI:") or word.startswith("unknown"):
-            continue
-    return flags & (_FLAG_TYPE_MASK | _FLAG_REQUIRED_MASK)
+        elif word in _SHARED_WORDS:
+            flags |= _SHARED_WORDS[word].get(machine or "", _UNKNOWN_ABI)
+        elif word.isdigit():
+            flags |= int(word) & _FLAG_REQUIRED_MASK  # print_entry's fallback for new ABIs
+        elif not word.startswith("OS ABI:"):
+            flags |= _UNKNOWN_ABI
+    return flags
