@@ -91,7 +91,8 @@ class ClassicFramework:
 
     name: str
     distributions: tuple[str, ...]
-    """pip distribution names that provide it (PEP 503 normalised)."""
+    """Package names that provide it: pip's, and conda's where that is how it shipped
+    (``caffe2``), PEP 503 normalised; ``*`` is a wildcard (``mxnet-cu*``)."""
     modules: tuple[str, ...]
     """Top-level package directories it installs."""
     markers: tuple[str, ...]
