@@ -89,6 +89,9 @@ def check(
         "--markdown, off otherwise).", show_default=False)] = None,
     color: Annotated[ColorMode, typer.Option("--color", help="Colour text output.")]
     = ColorMode.AUTO,
+    deep: Annotated[bool, typer.Option(
+        "--deep", help="Also import each framework in a child process and run a tiny GPU "
+        "operation (slow: seconds per framework).")] = False,
 ) -> None:
     """Examine this machine (or a root, or a snapshot) and report what is wrong."""
     from envdoctor.doctor import Doctor  # noqa: PLC0415 - keep --help fast
@@ -99,7 +102,10 @@ def check(
                          hint="pick one output format")
     fmt = OutputFormat.JSON if as_json else OutputFormat.MARKDOWN if as_markdown else \
         OutputFormat.TEXT
-    facts = _facts(root=root, facts_file=facts_file, python=python, timeout=timeout)
+    if deep and (root is not None or facts_file is not None):
+        raise UsageError("--deep runs frameworks on this machine; it cannot be combined with "
+                         "--root or --facts", hint="drop --deep")
+    facts = _facts(root=root, facts_file=facts_file, python=python, timeout=timeout, deep=deep)
     report = Doctor().check(facts)
     use_color = fmt is OutputFormat.TEXT and output is None and _color(color)
     do_redact = redact if redact is not None else fmt is OutputFormat.MARKDOWN
@@ -127,7 +133,7 @@ def snapshot(
 
 
 def _facts(*, root: Path | None, facts_file: Path | None, python: str | None,
-           timeout: float) -> Facts:
+           timeout: float, deep: bool = False) -> Facts:
     if root is not None and facts_file is not None:
         raise UsageError("--root and --facts cannot be used together",
                          hint="--facts evaluates a saved snapshot; --root probes a tree")
@@ -140,6 +146,7 @@ def _facts(*, root: Path | None, facts_file: Path | None, python: str | None,
 
     host = Host.from_root(root, python=python) if root is not None else Host.live_host(
         timeout=timeout, python=python)
+    host.deep = deep
     return collect(host)
 
 

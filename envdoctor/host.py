@@ -26,6 +26,7 @@ from envdoctor.errors import HostError
 
 if TYPE_CHECKING:
     from envdoctor.amdsmi import AmdSmiAdapter
+    from envdoctor.docker_engine import DockerAdapter
     from envdoctor.nvml import NvmlAdapter
 
 DEFAULT_TIMEOUT = 5.0
@@ -283,6 +284,8 @@ class FileStat:
     mode: int
     uid: int
     gid: int
+    group: str | None = None
+    """Owning group's name, when a recording gives it instead of a number."""
 
 
 @dataclass
@@ -312,6 +315,8 @@ class Host:
     """The NVML adapter (live, recorded, or none under ``--root``)."""
     amdsmi: AmdSmiAdapter | None = None
     """The AMD SMI adapter (live, recorded, or none under ``--root``)."""
+    docker: DockerAdapter | None = None
+    """The Docker engine adapter (live, recorded, or none under ``--root``)."""
     deep: bool = False
     """``check --deep``: import frameworks in child processes and run a tiny GPU operation."""
     _slash: bool = field(init=False, default=False)
@@ -319,8 +324,11 @@ class Host:
     def __post_init__(self) -> None:
         self._slash = str(self.root) == "/"
         # The adapters are small classes; their modules import nothing heavy until asked.
-        from envdoctor import amdsmi, nvml  # noqa: PLC0415
+        from envdoctor import amdsmi, docker_engine, nvml  # noqa: PLC0415
 
+        if self.docker is None:
+            self.docker = (docker_engine.LiveDocker() if self.kind == "live"
+                           else docker_engine.NoDocker())
         if self.nvml is None:
             self.nvml = nvml.LiveNvml() if self.kind == "live" else nvml.NoNvml(
                 "NVML is not asked under --root: the running machine's driver is not the image's")
@@ -387,11 +395,11 @@ class Host:
         interp = meta.get("interpreter")
         ident = meta.get("identity", {})
         stats = {
-            path: FileStat(int(s["mode"], 8), s.get("uid", 0), s.get("gid", 0))
+            path: FileStat(int(s["mode"], 8), s.get("uid", 0), s.get("gid", -1), s.get("group"))
             for path, s in meta.get("stats", {}).items()
         }
         live = meta.get("live", True)
-        from envdoctor import amdsmi, nvml  # noqa: PLC0415
+        from envdoctor import amdsmi, docker_engine, nvml  # noqa: PLC0415
 
         return cls(
             root=(base / "root").resolve(),
@@ -418,6 +426,8 @@ class Host:
                 "NVML is not asked under --root"),
             amdsmi=amdsmi.RecordedAmdSmi(base / "commands") if live else amdsmi.NoAmdSmi(
                 "AMD SMI is not asked under --root"),
+            docker=docker_engine.RecordedDocker(base / "docker.json") if live
+            else docker_engine.NoDocker(),
         )
 
     # ----------------------------------------------------------------- files

@@ -8,6 +8,7 @@ returns one :class:`~envdoctor.facts.Facts`. A probe that fails or crashes is lo
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from envdoctor import __version__
@@ -35,7 +36,10 @@ from envdoctor.probes import (
     containers,
     cpu,
     cuda,
+    deep,
     envvars,
+    frameworks,
+    linkage,
     nvidia,
     osinfo,
     platform,
@@ -71,6 +75,14 @@ def collect(host: Host) -> Facts:
     cuda_facts = run("cuda", cuda.probe, CudaFacts, python_facts.distributions,
                      python_facts.conda_packages, conda_prefix)
     rocm_facts = run("rocm", rocm.probe, RocmFacts)
+    framework_facts = run("frameworks", frameworks.probe, list, python_facts.distributions,
+                          python_facts.site_packages)
+    loader = run("loader", linkage.probe, list, framework_facts, cuda_facts.ld_library_path)
+    if loader:
+        cuda_facts = replace(cuda_facts, loader=loader)
+    if host.deep:
+        framework_facts = run("deep", deep.run, lambda: framework_facts, framework_facts,
+                              python_facts.executable)
     container_facts = run("containers", containers.probe, ContainerRuntimeFacts,
                           platform_facts.in_container)
     return Facts(
@@ -88,6 +100,7 @@ def collect(host: Host) -> Facts:
         nvidia=nvidia_facts,
         cuda=cuda_facts,
         rocm=rocm_facts,
+        frameworks=framework_facts,
         containers=container_facts,
         probes=records,
     )

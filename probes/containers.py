@@ -74,19 +74,14 @@ def probe(ctx: ProbeContext, in_container: bool | None) -> ContainerRuntimeFacts
 
 
 def _ask_docker(ctx: ProbeContext, base_url: str) -> dict[str, Any]:
-    """Ask the engine for its version and runtimes through the docker SDK."""
+    """Ask the engine (through the host's Docker adapter) for its version and runtimes."""
     ctx.sources.append(f"docker engine at {base_url}")
-    try:
-        import docker  # noqa: PLC0415 - heavy (requests, urllib3); only when a socket exists
-    except Exception as exc:
-        return {"error": f"the docker SDK cannot be imported: {exc}"}
-    try:
-        client = docker.DockerClient(base_url=base_url, timeout=max(ctx.host.timeout, 1.0))
-        info = client.info()
-        version = client.version()
-    except Exception as exc:
-        return {"reachable": False, "error": summarize_docker_error(exc)}
-    return parse_docker_info(info) | {"reachable": True, "version": version.get("Version")}
+    assert ctx.host.docker is not None  # noqa: S101 - set by Host
+    report = ctx.host.docker.query(base_url, ctx.host.timeout)
+    if not report.reachable:
+        return {"reachable": report.reachable, "error": report.error}
+    return parse_docker_info(report.info) | {"reachable": True,
+                                             "version": report.version}
 
 
 def parse_docker_info(info: dict[str, Any]) -> dict[str, Any]:
@@ -98,19 +93,6 @@ def parse_docker_info(info: dict[str, Any]) -> dict[str, Any]:
         "cdi_spec_dirs": list(info.get("CDISpecDirs") or []),
         "version": info.get("ServerVersion"),
     }
-
-
-def summarize_docker_error(exc: BaseException) -> str:
-    """A one-line reason the engine could not be asked."""
-    text = str(exc)
-    if "Permission denied" in text or "PermissionError" in text:
-        return ("permission denied on the Docker socket: the user is not in the docker group "
-                "(or rootless Docker uses another socket)")
-    if "Connection refused" in text or "FileNotFoundError" in text or "No such file" in text:
-        return "the Docker engine is not running (connection refused)"
-    if "timed out" in text.lower():
-        return "the Docker engine did not answer in time"
-    return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
 def _daemon_json(ctx: ProbeContext) -> tuple[list[str], str | None]:

@@ -27,6 +27,7 @@ LIB_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib/aarch64-linux-g
             "/usr/lib", "/usr/local/nvidia/lib64", "/usr/lib/x86_64-linux-gnu/nvidia/current")
 WSL_LIB = "/usr/lib/wsl/lib"
 _MODPROBE_DIRS = ("/etc/modprobe.d", "/lib/modprobe.d", "/usr/lib/modprobe.d")
+_NVML_LIBRARY = re.compile(r"NVML library version:\s*(\d+\.\d+(?:\.\d+)?)")
 _NODE = re.compile(r"^nvidia(\d+|ctl|-uvm|-uvm-tools|-modeset)$")
 
 
@@ -73,6 +74,8 @@ def probe(ctx: ProbeContext, wsl: int | None = None) -> NvidiaFacts:
             smi = _nvidia_smi(ctx, wsl_dir)
             if smi.error:
                 smi_error = smi.error
+                if smi.driver_version and not userspace:
+                    userspace, userspace_source = smi.driver_version, "NVML library version"
             else:
                 gpus = smi.gpus
                 if smi.driver_version:
@@ -144,7 +147,7 @@ def device_node(ctx: ProbeContext, path: str) -> DeviceNode:
     if st is None:
         return DeviceNode(path=path)
     ident = ctx.host.identity
-    group = _group_name(ctx, st.gid)
+    group = st.group or _group_name(ctx, st.gid)
     if ident.uid is None:
         accessible = None
     elif ident.uid == 0:
@@ -242,6 +245,9 @@ def _nvidia_smi(ctx: ProbeContext, wsl_dir: str | None) -> SmiResult:
         text = (result.stdout + "\n" + result.stderr).strip()
         first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
         smi.error = first or result.describe()
+        # Newer drivers add the user-space side of a version mismatch on a second line.
+        lib = _NVML_LIBRARY.search(text)
+        smi.driver_version = lib.group(1) if lib else None
         return smi
     try:
         parsed = parse_nvidia_smi_xml(result.stdout)

@@ -47,8 +47,8 @@ def probe(ctx: ProbeContext) -> RocmFacts:
     elif rocm_path is None:
         unknown["rocm_version"] = "no /opt/rocm* installation and no ROCM_PATH"
     if pci_gpus and not kfd and host.live:
-        unknown["gpus"] = ("AMD GPU on the PCI bus but no KFD topology: the amdgpu driver is "
-                           "not loaded or does not expose compute")
+        unknown["gpus"] = ("AMD GPU on the PCI bus but no KFD topology in sysfs: amdgpu is not "
+                           "loaded, or this kernel does not expose compute for it")
     return RocmFacts(
         pci_gpus=pci_gpus,
         amdgpu_loaded=amdgpu,
@@ -155,10 +155,10 @@ def _hip_version(ctx: ProbeContext, rocm_path: str) -> str | None:
 def _merge_smi(
     ctx: ProbeContext, kfd: list[AmdGpu], pci_gpus: list[PciGpu],
 ) -> tuple[list[AmdGpu], str | None, str | None]:
-    """Add product names from amdsmi (library, then commands) and the PCI id table."""
+    """Add names (and, without KFD, the GPUs themselves) from amdsmi or rocm-smi."""
     from dataclasses import replace  # noqa: PLC0415
 
-    names: dict[str, str] = {}
+    cards: list[dict[str, str]] = []
     tool = None
     error = None
     if ctx.host.can_run:
@@ -166,30 +166,95 @@ def _merge_smi(
         report = ctx.host.amdsmi.query(ctx.host.timeout)
         if report.gpus:
             tool = "amdsmi"
-            for gpu in report.gpus:
-                if gpu.get("pci_address") and gpu.get("name"):
-                    names[str(gpu["pci_address"]).lower()] = str(gpu["name"])
+            cards = [{k: str(v) for k, v in g.items() if v is not None} for g in report.gpus]
         else:
-            result = ctx.run(["rocm-smi", "--showproductname", "--json"])
+            result = ctx.run(SMI_COMMAND)
             if result.ok:
                 tool = "rocm-smi"
-                names = _rocm_smi_names(result.stdout)
-                if not names:
-                    ctx.problems.append("rocm-smi --showproductname --json: no products in it")
+                cards = parse_rocm_smi_cards(result.stdout)
+                if not cards:
+                    ctx.problems.append("rocm-smi printed no cards it could read")
             elif not result.not_found:
                 error = result.describe()
+    by_pci = {c["pci_address"]: c for c in cards if c.get("pci_address")}
     by_address = {p.address.lower(): p for p in pci_gpus}
     merged = []
     for i, gpu in enumerate(kfd):
-        pci_gpu = by_address.get((gpu.pci_address or "").lower())
-        name = names.get((gpu.pci_address or "").lower()) or names.get(f"card{i}")
-        if name is None and pci_gpu is not None:
-            name = pci_gpu.name
+        address = (gpu.pci_address or "").lower()
+        card = by_pci.get(address) or (cards[i] if i < len(cards) and not by_pci else {})
+        pci_gpu = by_address.get(address)
+        name = card.get("name") or (pci_gpu.name if pci_gpu else None) or _pci_name(gpu)
         merged.append(replace(gpu, name=name))
-    if not kfd:
+    if not kfd and cards:
+        for card in cards:
+            pci_gpu = by_address.get(card.get("pci_address", ""))
+            memory = card.get("memory_mib")
+            merged.append(AmdGpu(name=card.get("name") or (pci_gpu.name if pci_gpu else None),
+                                 gfx=card.get("gfx") or (pci_gpu.gfx if pci_gpu else None),
+                                 pci_address=card.get("pci_address"),
+                                 device_id=card.get("device_id"),
+                                 memory_mib=int(memory) if memory else None, source=tool))
+    elif not kfd:
         merged = [AmdGpu(name=p.name, gfx=p.gfx, pci_address=p.address, device_id=p.device_id,
                          source="pci") for p in pci_gpus]
     return merged, tool, error
+
+
+def _pci_name(gpu: AmdGpu) -> str | None:
+    """The PCI id table's name for a KFD node's device id."""
+    if not gpu.device_id:
+        return None
+    from envdoctor import knowledge  # noqa: PLC0415
+
+    entry = knowledge.pci_device("1002", gpu.device_id)
+    return entry.get("name") if entry else None
+
+
+SMI_COMMAND = ["rocm-smi", "--showproductname", "--showbus", "--json"]
+"""What the probe asks rocm-smi (product names and PCI addresses, as JSON)."""
+_GFX_DECIMAL_STEPPING = re.compile(r"^gfx(\d)(\d)(1[0-5])$")
+_HEX_ID = re.compile(r"^0x([0-9a-f]{1,4})$", re.IGNORECASE)
+
+
+def normalize_gfx(value: str) -> str | None:
+    """``gfx90a``; also repairs rocm-smi's ``gfx9010`` (stepping 10 printed in decimal)."""
+    value = value.strip().lower()
+    m = _GFX_DECIMAL_STEPPING.match(value)
+    if m:
+        return f"gfx{m.group(1)}{m.group(2)}{int(m.group(3)):x}"
+    return value if re.fullmatch(r"gfx[0-9a-f]{3,4}", value) else None
+
+
+def parse_rocm_smi_cards(text: str) -> list[dict[str, str]]:
+    """Per card of ``rocm-smi --json`` output: name, gfx, pci_address, device_id, memory_mib.
+
+    Field names changed across ROCm releases ("Card series" → "Card Series", "Device
+    Name"); rocm-smi 4.x printed the vendor id where the name belongs ("0x1002").
+    """
+    cards = []
+    for values in parse_rocm_smi_json(text).values():
+        card: dict[str, str] = {}
+        for key in ("Device Name", "Card Series", "Card series"):
+            name = values.get(key, "")
+            if name and not _HEX_ID.match(name):
+                card["name"] = name
+                break
+        if values.get("GFX Version"):
+            gfx = normalize_gfx(values["GFX Version"])
+            if gfx:
+                card["gfx"] = gfx
+        if values.get("PCI Bus"):
+            card["pci_address"] = values["PCI Bus"].lower()
+        for key in ("Device ID", "Card Model", "Card model"):
+            m = _HEX_ID.match(values.get(key, ""))
+            if m and len(m.group(1)) == 4 and m.group(1).lower() != "1002":
+                card["device_id"] = m.group(1).lower()
+                break
+        vram = values.get("VRAM Total Memory (B)", "")
+        if vram.isdigit():
+            card["memory_mib"] = str(int(vram) // (1 << 20))
+        cards.append(card)
+    return cards
 
 
 def parse_rocm_smi_json(text: str) -> dict[str, dict[str, str]]:
@@ -202,13 +267,3 @@ def parse_rocm_smi_json(text: str) -> dict[str, dict[str, str]]:
         return {}
     return {k: {str(kk): str(vv) for kk, vv in v.items()} for k, v in data.items()
             if k.startswith("card") and isinstance(v, dict)}
-
-
-def _rocm_smi_names(text: str) -> dict[str, str]:
-    names = {}
-    for card, values in parse_rocm_smi_json(text).items():
-        name = values.get("Card Series") or values.get("Card series") or values.get(
-            "Card model")
-        if name:
-            names[card] = name
-    return names

@@ -134,6 +134,8 @@ def _gpu_rows(facts: Facts) -> list[tuple[str, str]]:
             parts.append(f"supports CUDA ≤ {nv.cuda_driver_version}")
         if not nv.gpus and (nv.smi_error or nv.nvml_error):
             parts.append(nv.smi_error or nv.nvml_error or "")
+        if not (nv.userspace_version or nv.kernel_module_version):
+            parts.insert(0, "no NVIDIA driver")
         rows.append(("Driver", " · ".join(parts)))
     amd = facts.rocm
     if amd.gpus:

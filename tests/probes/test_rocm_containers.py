@@ -63,10 +63,27 @@ def test_no_amd_is_absent(tmp_path: Path) -> None:
     assert facts.hsa_override_gfx_version == "10.3.0"
 
 
-def test_rocm_smi_json_names() -> None:
-    cards = rocm.parse_rocm_smi_json(recording("rocm-smi-json/telegraf_mi100_x4_rocm6.0.2.json"))
-    assert len(cards) == 4
-    assert rocm.parse_rocm_smi_json("not json") == {}
+@pytest.mark.parametrize(("rel", "count", "name", "gfx", "device"), [
+    ("telegraf_mi100_x4_rocm6.0.2.json", 4, "Arcturus GL-XL [Instinct MI100]", None, "738c"),
+    ("telegraf_rx6700xt_gfx1031_rocm6.1.2.json", 1, "Navi 22 [Radeon RX 6700/6700 XT / 6800M]",
+     "gfx1031", "73df"),
+    # rocm-smi 4.3 printed the vendor id where the name belongs: no name, not "0x1002".
+    ("telegraf_rx6700xt_rocm4.3.0.json", 1, None, None, None),
+    # rocm_smi_lib printed gfx90a's stepping in decimal ("gfx9010").
+    ("mi250x-hpe-oam_showproductname_gfx9010-quirk_rocm_smi_lib-159.json", 1,
+     "AMD INSTINCT MI200 (MCM) OAM LC MBA HPE C2", "gfx90a", "7408"),
+])
+def test_rocm_smi_cards(rel: str, count: int, name: str | None, gfx: str | None,
+                        device: str | None) -> None:
+    cards = rocm.parse_rocm_smi_cards(recording(f"rocm-smi-json/{rel}"))
+    assert len(cards) == count
+    assert (cards[0].get("name"), cards[0].get("gfx"), cards[0].get("device_id")) == (
+        name, gfx, device)
+
+
+def test_rocm_smi_garbage() -> None:
+    assert rocm.parse_rocm_smi_cards("not json") == []
+    assert rocm.parse_rocm_smi_cards("[1, 2]") == []
 
 
 def test_cdi_spec_devices_from_a_real_spec() -> None:
