@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+import re
+from collections.abc import Iterator
+from typing import Any, NoReturn
 
 
 def assert_never(value: NoReturn) -> NoReturn:
@@ -20,3 +22,54 @@ def human_bytes(n: int | float | None) -> str:
             return f"{value:.0f} {unit}" if unit in ("B", "KiB") else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} TiB"  # pragma: no cover - loop always returns
+
+
+class LazyPattern:
+    """A regular expression compiled the first time it is used.
+
+    ``envdoctor check`` starts a fresh interpreter each time, where compiling the few dozen
+    patterns of rarely taken paths (a ROCm file, an nvidia-smi error) would cost several
+    milliseconds before any of them is needed.
+    """
+
+    __slots__ = ("_compiled", "_flags", "_pattern")
+
+    def __init__(self, pattern: str | bytes, flags: int = 0) -> None:
+        self._pattern = pattern
+        self._flags = flags
+        self._compiled: re.Pattern[Any] | None = None
+
+    def compiled(self) -> re.Pattern[Any]:
+        """The compiled pattern."""
+        if self._compiled is None:
+            self._compiled = re.compile(self._pattern, self._flags)
+        return self._compiled
+
+    def match(self, string: Any, *args: Any) -> re.Match[Any] | None:  # noqa: ANN401
+        """As :meth:`re.Pattern.match`."""
+        return self.compiled().match(string, *args)
+
+    def fullmatch(self, string: Any, *args: Any) -> re.Match[Any] | None:  # noqa: ANN401
+        """As :meth:`re.Pattern.fullmatch`."""
+        return self.compiled().fullmatch(string, *args)
+
+    def search(self, string: Any, *args: Any) -> re.Match[Any] | None:  # noqa: ANN401
+        """As :meth:`re.Pattern.search`."""
+        return self.compiled().search(string, *args)
+
+    def findall(self, string: Any, *args: Any) -> list[Any]:  # noqa: ANN401
+        """As :meth:`re.Pattern.findall`."""
+        return self.compiled().findall(string, *args)
+
+    def finditer(self, string: Any, *args: Any) -> Iterator[re.Match[Any]]:  # noqa: ANN401
+        """As :meth:`re.Pattern.finditer`."""
+        return self.compiled().finditer(string, *args)
+
+    def sub(self, repl: Any, string: Any, count: int = 0) -> Any:  # noqa: ANN401
+        """As :meth:`re.Pattern.sub`."""
+        return self.compiled().sub(repl, string, count)
+
+
+def lazy_re(pattern: str | bytes, flags: int = 0) -> LazyPattern:
+    """A pattern compiled on first use (see :class:`LazyPattern`)."""
+    return LazyPattern(pattern, flags)

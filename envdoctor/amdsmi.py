@@ -13,18 +13,25 @@ from __future__ import annotations
 import contextlib
 import io
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 
-@dataclass
 class AmdSmiReport:
-    """What amdsmi said about each GPU, or why it could not be asked."""
+    """What amdsmi said about each GPU, or why it could not be asked.
 
-    gpus: list[dict[str, Any]] = field(default_factory=list)
-    """Per GPU: ``name``, ``gfx``, ``device_id``, ``pci_address``, ``memory_mib``."""
-    error: str | None = None
+    ``gpus`` holds, per GPU, ``name``, ``gfx``, ``device_id``, ``pci_address`` and
+    ``memory_mib``.
+    """
+
+    # A plain class: a dataclass costs about half a millisecond to create at import, and
+    # `envdoctor check` pays every import on every run.
+    __slots__ = ("error", "gpus")
+
+    def __init__(self, gpus: list[dict[str, Any]] | None = None,
+                 error: str | None = None) -> None:
+        self.gpus: list[dict[str, Any]] = gpus if gpus is not None else []
+        self.error = error
 
 
 class AmdSmiAdapter(Protocol):

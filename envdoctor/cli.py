@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -179,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     except EnvdoctorError as exc:
         _fail(exc.message, exc.hint)
         if verbose:
+            import traceback  # noqa: PLC0415 - only on errors, with -v
+
             traceback.print_exc()
         return 2
     except KeyboardInterrupt:
@@ -205,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         _fail(f"internal error: {type(exc).__name__}: {exc}",
               "this is a bug in envdoctor; rerun with -v and report the traceback")
         if verbose:
+            import traceback  # noqa: PLC0415 - only on errors, with -v
+
             traceback.print_exc()
         return 2
     return result if isinstance(result, int) else 0

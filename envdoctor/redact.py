@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 
+from envdoctor._util import lazy_re
+
 # Known token shapes: AWS access keys, GitHub, Hugging Face, OpenAI-style, Slack, GitLab,
 # JWTs, and URLs carrying credentials.
-_TOKEN_PATTERNS = re.compile(
+_TOKEN_PATTERNS = lazy_re(
     r"(AKIA|ASIA)[0-9A-Z]{16}"
     r"|gh[pousr]_[A-Za-z0-9]{20,}"
     r"|github_pat_[A-Za-z0-9_]{20,}"
@@ -24,12 +26,12 @@ _TOKEN_PATTERNS = re.compile(
 )
 # A long run of characters from a key alphabet, with no path or list separators: what an
 # API key or password usually looks like and a version, path or device list never does.
-_OPAQUE = re.compile(r"^[A-Za-z0-9+/=_\-]{32,}$")
+_OPAQUE = lazy_re(r"^[A-Za-z0-9+/=_\-]{32,}$")
 # Device identifiers (CUDA_VISIBLE_DEVICES=GPU-<uuid>, MIG-<uuid>) are not secrets; they
 # are redacted in shareable reports but kept in facts, where rules need them.
-_UUID = re.compile(r"^(GPU-|MIG-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_UUID = lazy_re(r"^(GPU-|MIG-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
                    r"(/\d+/\d+)?$", re.IGNORECASE)
-_SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSW|PASSWD|PWD$|CREDENTIAL|API_?KEY|ACCESS_KEY|AUTH)",
+_SECRET_NAME = lazy_re(r"(TOKEN|SECRET|PASSW|PASSWD|PWD$|CREDENTIAL|API_?KEY|ACCESS_KEY|AUTH)",
                           re.IGNORECASE)
 
 

@@ -39,7 +39,6 @@ from envdoctor.probes import (
     deep,
     envvars,
     frameworks,
-    linkage,
     nvidia,
     osinfo,
     platform,
@@ -77,8 +76,12 @@ def collect(host: Host) -> Facts:
     rocm_facts = run("rocm", rocm.probe, RocmFacts)
     framework_facts = run("frameworks", frameworks.probe, list, python_facts.distributions,
                           python_facts.site_packages)
-    loader = run("loader", linkage.probe, list, framework_facts, cuda_facts.ld_library_path)
-    if loader:
+    if any(f.build == "cuda" for f in framework_facts):
+        # The ELF and ld.so.cache readers load only when there is a CUDA framework to follow.
+        from envdoctor.probes import linkage  # noqa: PLC0415
+
+        loader = run("loader", linkage.probe, list, framework_facts,
+                     cuda_facts.ld_library_path)
         cuda_facts = replace(cuda_facts, loader=loader)
     if host.deep:
         framework_facts = run("deep", deep.run, lambda: framework_facts, framework_facts,

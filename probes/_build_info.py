@@ -22,6 +22,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
+from envdoctor._util import lazy_re
+
 Build = Literal["cuda", "rocm", "cpu", "mps", "xpu", "directml", "openvino"]
 """What a build targets. The vocabulary of ``FrameworkFacts.build``: ``xpu`` is Intel's
 GPU backend (torch ``+xpu`` wheels, Paddle XPU), ``directml``/``openvino`` name
@@ -85,25 +87,6 @@ class Requirements:
     (``tensorflow[and-cuda]``'s nvidia pins are under ``"and-cuda"``)."""
 
 
-@dataclass(frozen=True)
-class ClassicFramework:
-    """A framework from the early deep-learning years, and how an install reveals it."""
-
-    name: str
-    distributions: tuple[str, ...]
-    """Package names that provide it: pip's, and conda's where that is how it shipped
-    (``caffe2``), PEP 503 normalised; ``*`` is a wildcard (``mxnet-cu*``)."""
-    modules: tuple[str, ...]
-    """Top-level package directories it installs."""
-    markers: tuple[str, ...]
-    """Files (relative to ``site-packages``) that identify it when no dist-info exists."""
-    successor: str
-    """Where its users went, in the words of the project or its maintainers."""
-    sources: tuple[str, ...]
-    """Where that statement was made."""
-    note: str = ""
-
-
 # ---------------------------------------------------------------------------------------
 # Reading Python files without running them
 # ---------------------------------------------------------------------------------------
@@ -111,7 +94,7 @@ class ClassicFramework:
 _PARSE_ERRORS = (SyntaxError, ValueError, TypeError, RecursionError, MemoryError,
                  OverflowError)
 # `name = value` or `name: annotation = value` at the start of a line (the fallback reader).
-_ASSIGNMENT = re.compile(r"([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)\s*(.+?)\s*")
+_ASSIGNMENT = lazy_re(r"([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)\s*(.+?)\s*")
 
 
 def _literal(node: ast.expr) -> object:
@@ -278,12 +261,12 @@ _NAMED_ARCHES = (
     ("Ampere", "8.0;8.6+PTX"), ("Ada", "8.9+PTX"), ("Hopper", "9.0+PTX"),
 )
 # nvcc's -gencode: `arch=compute_80,code=sm_80`, or several codes: `code=[sm_80,compute_80]`.
-_GENCODE = re.compile(r"arch\s*=\s*compute_\w+?\s*,\s*code\s*=\s*(?:\[([^\]]*)\]|\"?([\w]+))")
-_ARCH_FLAG = re.compile(r"(?:-arch|--gpu-architecture)(?:\s*=\s*|\s+)((?:sm|compute)_\w+)")
-_DOTTED = re.compile(r"(\d+)\.(\d+)([a-z]?)(\+ptx)?", re.IGNORECASE)
-_NVIDIA = re.compile(r"(sm|compute)_?(\d+[a-z]?)", re.IGNORECASE)
-_CMAKE = re.compile(r"(\d{2,3}[a-z]?)(?:-(real|virtual))?", re.IGNORECASE)
-_GFX = re.compile(r"(gfx[0-9a-z]+(?:-[0-9a-z]+)*)(?::.*)?", re.IGNORECASE)
+_GENCODE = lazy_re(r"arch\s*=\s*compute_\w+?\s*,\s*code\s*=\s*(?:\[([^\]]*)\]|\"?([\w]+))")
+_ARCH_FLAG = lazy_re(r"(?:-arch|--gpu-architecture)(?:\s*=\s*|\s+)((?:sm|compute)_\w+)")
+_DOTTED = lazy_re(r"(\d+)\.(\d+)([a-z]?)(\+ptx)?", re.IGNORECASE)
+_NVIDIA = lazy_re(r"(sm|compute)_?(\d+[a-z]?)", re.IGNORECASE)
+_CMAKE = lazy_re(r"(\d{2,3}[a-z]?)(?:-(real|virtual))?", re.IGNORECASE)
+_GFX = lazy_re(r"(gfx[0-9a-z]+(?:-[0-9a-z]+)*)(?::.*)?", re.IGNORECASE)
 
 
 def _arch_tokens(token: str) -> list[str]:
@@ -409,7 +392,7 @@ def parse_torch_version_py(text: str, *, platform_tag: str | None = None) -> Bui
     )
 
 
-_DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+(\w+)(\(\))?[ \t]+(.*?)[ \t]*$", re.MULTILINE)
+_DEFINE = lazy_re(r"^[ \t]*#[ \t]*define[ \t]+(\w+)(\(\))?[ \t]+(.*?)[ \t]*$", re.MULTILINE)
 
 
 def parse_cuda_config_h(text: str) -> BuildInfo:
@@ -470,8 +453,8 @@ def parse_wheel_tags(text: str) -> list[str]:
 _GPU_PREFIXES = ("nvidia-", "tensorrt", "cupy", "onnxruntime", "pytorch-triton",
                  "jax-cuda", "jax-rocm", "cuda-")
 _GPU_NAMES = frozenset({"triton", "jaxlib"})
-_REQUIREMENT = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)")
-_EXTRA_MARKER = re.compile(r"""\bextra\s*==\s*['"]([^'"]+)['"]""")
+_REQUIREMENT = lazy_re(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)")
+_EXTRA_MARKER = lazy_re(r"""\bextra\s*==\s*['"]([^'"]+)['"]""")
 
 
 def canonical_name(name: str) -> str:
@@ -788,7 +771,7 @@ def parse_jaxlib_version(text: str) -> BuildInfo:
                      details=details)
 
 
-_BNB_LIBRARY = re.compile(r"libbitsandbytes_(cuda|rocm)(\d+)\w*\.(?:so|dll|dylib)\b")
+_BNB_LIBRARY = lazy_re(r"libbitsandbytes_(cuda|rocm)(\d+)\w*\.(?:so|dll|dylib)\b")
 
 
 def _bnb_split(kind: str, digits: str) -> tuple[int, int] | None:
@@ -830,65 +813,7 @@ def bitsandbytes_rocm_variants(file_names: list[str]) -> list[str]:
 # Frameworks of the early years
 # ---------------------------------------------------------------------------------------
 
-CLASSIC_FRAMEWORKS: tuple[ClassicFramework, ...] = (
-    ClassicFramework(
-        "Theano", ("theano", "theano-pymc"), ("theano",), ("theano/__init__.py",),
-        "PyTensor (PyMC's fork of Theano, by way of Theano-PyMC and Aesara)",
-        ("https://groups.google.com/d/msg/theano-users/7Poq8BZutbY/rNCIfvAEAwAJ",
-         "https://github.com/Theano/Theano (README: 'It is being continued as PyTensor')"),
-        "MILA ended development after 1.0 (announced 2017-09-28); Theano-PyMC also "
-        "installs a `theano` package.",
-    ),
-    ClassicFramework(
-        "CNTK", ("cntk", "cntk-gpu"), ("cntk",), ("cntk/__init__.py",),
-        "ONNX and ONNX Runtime",
-        ("https://github.com/Microsoft/CNTK (README: 'Today's 2.7 release will be the last "
-         "main release of CNTK')",),
-        "cntk-gpu is the CUDA build.",
-    ),
-    ClassicFramework(
-        "Caffe", (), ("caffe",), ("caffe/pycaffe.py",),
-        "Caffe2, which merged into PyTorch",
-        ("https://caffe2.ai/blog/2018/05/02/Caffe2_PyTorch_1_0.html",),
-        "pycaffe is built from BVLC's source (`make pycaffe`) and put on PYTHONPATH, so it "
-        "has no dist-info; conda and Debian (python3-caffe-cpu/-cuda) package it as system "
-        "packages. The Boost.Python extension is caffe/_caffe.so.",
-    ),
-    ClassicFramework(
-        "Caffe2", ("caffe2",), ("caffe2",), ("caffe2/python/__init__.py",),
-        "PyTorch",
-        ("https://caffe2.ai/blog/2018/05/02/Caffe2_PyTorch_1_0.html",
-         "https://github.com/pytorch/pytorch/issues/72536"),
-        "Torch wheels themselves shipped a `caffe2` package until it was dropped from the "
-        "PyPI wheels in Oct 2022 (pytorch/builder#1181, pytorch/pytorch#87986): a caffe2 "
-        "directory beside such a torch is torch's, not a separate Caffe2.",
-    ),
-    ClassicFramework(
-        "Chainer", ("chainer",), ("chainer",), ("chainer/__init__.py",),
-        "PyTorch (Preferred Networks moved its research to PyTorch; Chainer v7 is in "
-        "maintenance)",
-        ("https://github.com/chainer/chainer/releases (v7.8.1: 'Chainer is under the "
-         "maintenance phase')",
-         "https://github.com/chainer/chainer-pytorch-migration"),
-        "Its GPU support is CuPy (cupy-cudaXXX), which lives on.",
-    ),
-    ClassicFramework(
-        "Lasagne", ("lasagne",), ("lasagne",), ("lasagne/__init__.py",),
-        "none named by the project; it is a library on top of Theano, whose successor is "
-        "PyTensor",
-        ("https://sander.ai/software/",
-         "https://github.com/Theano/Theano"),
-    ),
-    ClassicFramework(
-        "MXNet", ("mxnet", "mxnet-mkl", "mxnet-native", "mxnet-cu*"), ("mxnet",),
-        ("mxnet/libinfo.py",),
-        "none: Apache retired it to the Attic in 2023 (repository archived 2023-11-17)",
-        ("https://attic.apache.org/projects/mxnet.html",),
-        "The CUDA build is in the distribution name: mxnet-cu112 is CUDA 11.2, "
-        "mxnet-cu102mkl CUDA 10.2 with MKL-DNN (https://pypi.org/user/mxnet-bln).",
-    ),
-)
-"""Theano, CNTK, Caffe, Caffe2, Chainer, Lasagne and MXNet: names, markers, successors."""
+
 
 
 def classic_build(distribution: str) -> BuildInfo:

@@ -33,9 +33,10 @@ What :func:`parse_ld_so_cache` keeps, and why:
 
 from __future__ import annotations
 
-import re
 import struct
 from dataclasses import dataclass
+
+from envdoctor._util import lazy_re
 
 OLD_MAGIC = b"ld.so-1.7.0"
 NEW_MAGIC = b"glibc-ld.so.cache1.1"
@@ -84,7 +85,7 @@ _SHARED_WORDS: dict[str, dict[str, int]] = {
 _UNKNOWN_ABI = 0xFF00
 """Stands for an ABI word we cannot place: no machine's loader accepts it."""
 
-_LDCONFIG_LINE = re.compile(r"^\s*(?:>\s*)?(\S+)\s+\(([^()]*)\)\s+=>\s+(\S.*?)\s*$")
+_LDCONFIG_LINE = lazy_re(r"^\s*(?:>\s*)?(\S+)\s+\(([^()]*)\)\s+=>\s+(\S.*?)\s*$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from envdoctor._util import lazy_re
 from envdoctor.host import Host
 from envdoctor.probes._elf import read_dynamic, read_ident
 
@@ -59,7 +60,7 @@ _TRIPLETS: dict[tuple[str, int], str] = {
 # AT_PLATFORM as the kernel reports it, where it differs from the ELF machine name.
 _PLATFORMS = {"i386": "i686", "arm": "v7l"}
 # A token counts only when followed by "/" or the end (glibc's is_dst); braces always count.
-_TOKEN = re.compile(r"\$(?:\{(ORIGIN|LIB|PLATFORM)\}|(ORIGIN|LIB|PLATFORM)(?=/|$))")
+_TOKEN = lazy_re(r"\$(?:\{(ORIGIN|LIB|PLATFORM)\}|(ORIGIN|LIB|PLATFORM)(?=/|$))")
 
 
 @dataclass(frozen=True, slots=True)

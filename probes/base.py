@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from envdoctor.facts import ProbeRecord, ProbeStatus
@@ -20,21 +19,27 @@ from envdoctor.host import CommandResult, Host, ReadError
 T = TypeVar("T")
 
 
-@dataclass
 class ProbeContext:
-    """One probe's view of the host: reads and runs through it are logged as sources."""
+    """One probe's view of the host: reads and runs through it are logged as sources.
 
-    host: Host
-    name: str
-    sources: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    """Sources that exist but could not be used (permission denied, garbage, timeout)."""
-    status: ProbeStatus | None = None
-    """Set by the probe to override the status worked out from its facts and problems."""
-    detail: str | None = None
-    """Set by the probe to explain its status."""
-    cache: dict[str, Any] = field(default_factory=dict)
-    """Shared by the probes of one collection, so a file two probes need is read once."""
+    ``problems`` lists sources that exist but could not be used (permission denied,
+    garbage, a timeout); a probe sets ``status`` and ``detail`` to override what is worked
+    out from its facts and problems; ``cache`` is shared by the probes of one collection,
+    so a file two probes need is read once.
+    """
+
+    # A plain class: a dataclass costs about half a millisecond to create at import, and
+    # `envdoctor check` pays every import on every run.
+    __slots__ = ("cache", "detail", "host", "name", "problems", "sources", "status")
+
+    def __init__(self, host: Host, name: str, cache: dict[str, Any] | None = None) -> None:
+        self.host = host
+        self.name = name
+        self.sources: list[str] = []
+        self.problems: list[str] = []
+        self.status: ProbeStatus | None = None
+        self.detail: str | None = None
+        self.cache: dict[str, Any] = cache if cache is not None else {}
 
     def read(self, path: str, limit: int | None = None, *, missing_ok: bool = True,
              quiet: bool = False) -> str | None:

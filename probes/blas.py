@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from envdoctor._util import lazy_re
 from envdoctor.facts import BlasFacts, CondaPackage, Distribution
 from envdoctor.probes.base import ProbeContext
 
@@ -19,11 +20,11 @@ THREAD_VARIABLES = (
     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "MKL_THREADING_LAYER",
     "MKL_DEBUG_CPU_TYPE", "MKL_ENABLE_INSTRUCTIONS",
 )
-_MESON_BLOCK = re.compile(r'"(blas|lapack)":\s*\{([^{}]*)\}', re.DOTALL)
+_MESON_BLOCK = lazy_re(r'"(blas|lapack)":\s*\{([^{}]*)\}', re.DOTALL)
 # Values are plain or raw strings: "version": "0.3.27", "lib directory": r"/usr/local/lib".
-_MESON_PAIR = re.compile(r'"([^"]+)":\s*r?"((?:[^"\\]|\\.)*)"')
+_MESON_PAIR = lazy_re(r'"([^"]+)":\s*r?"((?:[^"\\]|\\.)*)"')
 _GENERIC = ("blas", "cblas", "lapack")
-_DISTUTILS_INFO = re.compile(r"^(\w+_info)\s*=\s*(\{.*\})\s*$", re.MULTILINE)
+_DISTUTILS_INFO = lazy_re(r"^(\w+_info)\s*=\s*(\{.*\})\s*$", re.MULTILINE)
 # Debian's update-alternatives link for the system libblas (multiarch names vary).
 _ALTERNATIVES = (
     "/etc/alternatives/libblas.so.3-x86_64-linux-gnu",

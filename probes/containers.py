@@ -14,13 +14,14 @@ import json
 import re
 from typing import Any
 
+from envdoctor._util import lazy_re
 from envdoctor.facts import ContainerRuntimeFacts
 from envdoctor.probes.base import ProbeContext
 from envdoctor.probes.nvidia import LIB_DIRS
 
 CDI_DIRS = ("/etc/cdi", "/var/run/cdi", "/run/cdi")
 _SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
-_CTK_VERSION = re.compile(r"version\s+v?(\d+\.\d+\.\d+)", re.IGNORECASE)
+_CTK_VERSION = lazy_re(r"version\s+v?(\d+\.\d+\.\d+)", re.IGNORECASE)
 _DRIVER_LIBS = ("libcuda.so", "libnvidia-ml.so", "libnvidia-ptxjitcompiler.so")
 
 

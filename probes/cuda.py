@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 
+from envdoctor._util import lazy_re
 from envdoctor.facts import (
     CondaPackage,
     CudaFacts,
@@ -22,12 +23,12 @@ from envdoctor.facts import (
 from envdoctor.probes.base import ProbeContext
 from envdoctor.probes.nvidia import LIB_DIRS
 
-_CUDART_DEFINE = re.compile(r"#define\s+CUDART_VERSION\s+(\d+)")
-_NVCC_RELEASE = re.compile(r"release (\d+\.\d+), V(\d+\.\d+\.\d+)")
-_VERSION_TXT = re.compile(r"CUDA Version (\d+\.\d+(?:\.\d+)?)")
-_WRAPPED_NVCC = re.compile(r"(/[^\s\"']+)/bin/nvcc\b")
-_DIST_INFO = re.compile(r"^nvidia_cuda_(?:nvcc|runtime)(?:_cu\d+)?-(\d+\.\d+\.\d+)")
-_HEADER_DEFINE = re.compile(r"#define\s+(\w+)\s+(\d+)")
+_CUDART_DEFINE = lazy_re(r"#define\s+CUDART_VERSION\s+(\d+)")
+_NVCC_RELEASE = lazy_re(r"release (\d+\.\d+), V(\d+\.\d+\.\d+)")
+_VERSION_TXT = lazy_re(r"CUDA Version (\d+\.\d+(?:\.\d+)?)")
+_WRAPPED_NVCC = lazy_re(r"(/[^\s\"']+)/bin/nvcc\b")
+_DIST_INFO = lazy_re(r"^nvidia_cuda_(?:nvcc|runtime)(?:_cu\d+)?-(\d+\.\d+\.\d+)")
+_HEADER_DEFINE = lazy_re(r"#define\s+(\w+)\s+(\d+)")
 
 # library → (header, major/minor/patch macros, file-name prefixes, pip distributions,
 # conda packages)
@@ -277,7 +278,7 @@ def parse_header_version(text: str, macros: tuple[str, str, str]) -> str | None:
     return ".".join(v for v in (values.get(m) for m in macros) if v is not None)
 
 
-_SO_VERSION = re.compile(r"\.so\.(\d+(?:\.\d+)+)$")
+_SO_VERSION = lazy_re(r"\.so\.(\d+(?:\.\d+)+)$")
 
 
 def _file_version(names: list[str]) -> str | None:

@@ -10,11 +10,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from envdoctor._util import lazy_re
 from envdoctor.facts import Distribution, FrameworkFacts
-from envdoctor.probes import _build_info as bi
+from envdoctor.probes._classic import CLASSIC_FRAMEWORKS, ClassicFramework
 from envdoctor.probes.base import ProbeContext
+
+if TYPE_CHECKING:
+    from envdoctor.probes import _build_info as bi
+else:
+    bi = None  # the parsers, loaded by probe() when a candidate distribution is installed
+
+# Distribution names that can be a framework read here: a cheap first filter, so that a
+# machine with none of them never loads the parsers.
+_CANDIDATE = lazy_re(
+    r"^(torch|torchvision|torchaudio|tensorflow.*|tf-nightly.*|keras|tf-keras|jax|jaxlib|"
+    r"jax-(cuda|rocm)\d+-(plugin|pjrt)|cupy.*|onnxruntime.*|paddlepaddle(-gpu)?|tensorrt.*|"
+    r"triton|pytorch-triton-rocm|xformers|flash-attn|bitsandbytes|vllm|deepspeed|theano.*|"
+    r"cntk.*|caffe2?|chainer|lasagne|mxnet.*)$")
 
 # ONNX Runtime's builds share one package directory; which variant a distribution is.
 _ORT_BUILDS = {"onnxruntime": "cpu", "onnxruntime-gpu": "cuda", "onnxruntime-rocm": "rocm",
@@ -23,25 +37,37 @@ _ORT_BUILDS = {"onnxruntime": "cpu", "onnxruntime-gpu": "cuda", "onnxruntime-roc
 _TF_DISTS = ("tensorflow", "tensorflow-gpu", "tensorflow-cpu", "tensorflow-intel",
              "tensorflow-macos", "tensorflow-rocm", "tf-nightly", "tf-nightly-gpu",
              "tensorflow-aarch64")
-_CUPY = re.compile(r"^cupy(?:-cuda(\d+)x?|-rocm-(\d+)-(\d+))?$")
-_JAX_PLUGIN = re.compile(r"^jax-(cuda|rocm)(\d+)-(plugin|pjrt)$")
-_TRT = re.compile(r"^tensorrt(?:-cu(\d+))?(?:-libs|-bindings)?$")
+_CUPY = lazy_re(r"^cupy(?:-cuda(\d+)x?|-rocm-(\d+)-(\d+))?$")
+_JAX_PLUGIN = lazy_re(r"^jax-(cuda|rocm)(\d+)-(plugin|pjrt)$")
+_TRT = lazy_re(r"^tensorrt(?:-cu(\d+))?(?:-libs|-bindings)?$")
 
 
-@dataclass(frozen=True)
 class _Spec:
     """How to read one framework: its name, and a reader for its distribution."""
 
-    name: str
-    read: Callable[[ProbeContext, Distribution, dict[str, Distribution]], FrameworkFacts]
+    # A plain class: a dataclass costs about half a millisecond to create at import, and
+    # `envdoctor check` pays every import on every run.
+    __slots__ = ("name", "read")
+
+    def __init__(self, name: str, read: Callable[[ProbeContext, Distribution,
+                                                  dict[str, Distribution]], FrameworkFacts],
+                 ) -> None:
+        self.name = name
+        self.read = read
 
 
 def probe(ctx: ProbeContext, distributions: list[Distribution],
           site_packages: list[str]) -> list[FrameworkFacts]:
     """Describe every installed framework and GPU library we know how to read."""
+    global bi  # noqa: PLW0603 - the parsers module, loaded on first need
     by_name = {d.name: d for d in distributions}
     found: list[FrameworkFacts] = []
-    for dist in distributions:
+    candidates = [d for d in distributions if _CANDIDATE.match(d.name)]
+    if candidates and bi is None:
+        from envdoctor.probes import _build_info  # noqa: PLC0415
+
+        bi = _build_info
+    for dist in candidates:
         spec = _spec_for(dist.name)
         if spec is None:
             continue
@@ -75,7 +101,7 @@ def _spec_for(name: str) -> _Spec | None:
     if name in ("triton", "pytorch-triton-rocm", "xformers", "flash-attn", "bitsandbytes",
                 "vllm", "deepspeed"):
         return _Spec(name, _gpu_library)
-    if any(_classic_match(name, c) for c in bi.CLASSIC_FRAMEWORKS):
+    if any(_classic_match(name, c) for c in CLASSIC_FRAMEWORKS):
         return _Spec("classic", _classic)
     return None
 
@@ -313,13 +339,13 @@ def _gpu_library(ctx: ProbeContext, dist: Distribution,
                  sources=sources, details=details)
 
 
-def _classic_match(name: str, framework: bi.ClassicFramework) -> bool:
+def _classic_match(name: str, framework: ClassicFramework) -> bool:
     return any(name == d or (d.endswith("*") and name.startswith(d[:-1]))
                for d in framework.distributions)
 
 
 def _classic(ctx: ProbeContext, dist: Distribution, _: dict[str, Distribution]) -> FrameworkFacts:
-    framework = next(c for c in bi.CLASSIC_FRAMEWORKS if _classic_match(dist.name, c))
+    framework = next(c for c in CLASSIC_FRAMEWORKS if _classic_match(dist.name, c))
     info = bi.classic_build(dist.name)
     return _base(framework.name.lower(), dist, bi.parse_local_tag(dist.version),
                  build=info.build, cuda_version=info.cuda_version,
@@ -331,7 +357,7 @@ def _classic_without_dist_info(
 ) -> list[FrameworkFacts]:
     """Pycaffe and other classics installed by hand: a package directory, no dist-info."""
     found = []
-    for framework in bi.CLASSIC_FRAMEWORKS:
+    for framework in CLASSIC_FRAMEWORKS:
         if any(_classic_match(n, framework) for n in installed):
             continue
         for site in sites:

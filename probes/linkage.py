@@ -11,8 +11,7 @@ cuDNN on ``LD_LIBRARY_PATH`` ends up mixed into pip's.
 
 from __future__ import annotations
 
-import re
-
+from envdoctor._util import lazy_re
 from envdoctor.facts import FrameworkFacts, LoadedLibrary
 from envdoctor.probes import _ldcache, _loader
 from envdoctor.probes._elf import read_dynamic
@@ -25,7 +24,7 @@ FRAMEWORK_BINARIES: dict[str, tuple[str, ...]] = {
     "tensorflow": ("tensorflow/libtensorflow_framework.so.2",),
     "paddle": ("paddle/base/libpaddle.so", "paddle/fluid/libpaddle.so"),
 }
-_CUDA_LIB = re.compile(r"^lib(cudart|cublas|cublasLt|cudnn|nccl|cusparseLt|cufft|curand|"
+_CUDA_LIB = lazy_re(r"^lib(cudart|cublas|cublasLt|cudnn|nccl|cusparseLt|cufft|curand|"
                        r"cusolver|cusparse|nvrtc)\.so\.\d+$")
 # cuDNN 8 and 9 split into sub-libraries that the front library dlopens by soname.
 CUDNN_SUBLIBS = {

@@ -13,22 +13,23 @@ import stat
 from collections.abc import Mapping
 from dataclasses import replace
 
+from envdoctor._util import lazy_re
 from envdoctor.facts import DeviceNode, MigDevice, NvidiaFacts, NvidiaGpu, PciGpu, ProbeStatus
 from envdoctor.probes import pci
 from envdoctor.probes.base import ProbeContext
 
 # "NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.86.05  Fri Jul 14 …" (proprietary)
 # "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  565.57.01  Release Build …"
-_NVRM = re.compile(r"NVRM version:\s+NVIDIA UNIX\s+(?P<open>Open )?.*?Kernel Module.*?"
+_NVRM = lazy_re(r"NVRM version:\s+NVIDIA UNIX\s+(?P<open>Open )?.*?Kernel Module.*?"
                    r"\s(?P<version>\d+\.\d+(?:\.\d+)?)\s")
 # The driver's user-space libraries carry the driver version in their file names.
-_LIB_VERSION = re.compile(r"^lib(?:nvidia-ml|cuda)\.so\.(\d+\.\d+(?:\.\d+)?)$")
+_LIB_VERSION = lazy_re(r"^lib(?:nvidia-ml|cuda)\.so\.(\d+\.\d+(?:\.\d+)?)$")
 LIB_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib/aarch64-linux-gnu",
             "/usr/lib", "/usr/local/nvidia/lib64", "/usr/lib/x86_64-linux-gnu/nvidia/current")
 WSL_LIB = "/usr/lib/wsl/lib"
 _MODPROBE_DIRS = ("/etc/modprobe.d", "/lib/modprobe.d", "/usr/lib/modprobe.d")
-_NVML_LIBRARY = re.compile(r"NVML library version:\s*(\d+\.\d+(?:\.\d+)?)")
-_NODE = re.compile(r"^nvidia(\d+|ctl|-uvm|-uvm-tools|-modeset)$")
+_NVML_LIBRARY = lazy_re(r"NVML library version:\s*(\d+\.\d+(?:\.\d+)?)")
+_NODE = lazy_re(r"^nvidia(\d+|ctl|-uvm|-uvm-tools|-modeset)$")
 
 
 def probe(ctx: ProbeContext, wsl: int | None = None) -> NvidiaFacts:

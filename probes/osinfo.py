@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import re
 
+from envdoctor._util import lazy_re
 from envdoctor.facts import OsFacts
 from envdoctor.probes.base import ProbeContext
 
@@ -18,8 +18,8 @@ _LOADERS: tuple[tuple[str, str, str], ...] = (
     ("/lib/ld-musl-aarch64.so.1", "aarch64", "musl"),
 )
 _LIBC_DIRS = ("/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/lib64", "/usr/lib64", "/lib")
-_GLIBC_BANNER = re.compile(rb"GNU C Library[^\n]*?version (\d+\.\d+)")
-_GLIBC_SONAME = re.compile(r"^libc-(\d+\.\d+)\.so$")
+_GLIBC_BANNER = lazy_re(rb"GNU C Library[^\n]*?version (\d+\.\d+)")
+_GLIBC_SONAME = lazy_re(r"^libc-(\d+\.\d+)\.so$")
 
 
 def probe(ctx: ProbeContext) -> OsFacts:

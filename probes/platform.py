@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from envdoctor._util import lazy_re
 from envdoctor.facts import CloudFacts, PlatformFacts
 from envdoctor.probes.base import ProbeContext
 
@@ -16,7 +17,7 @@ from envdoctor.probes.base import ProbeContext
 AZURE_ASSET_TAG = "7783-7084-3265-9085-8269-3286-77"
 
 # An EC2 instance type as the Nitro firmware writes it into product_name (g5.xlarge).
-_EC2_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[0-9a-z]+$")
+_EC2_TYPE = lazy_re(r"^[a-z][a-z0-9-]*\.[0-9a-z]+$")
 
 # DMI sys_vendor / product_name → hypervisor, following systemd-detect-virt's dmi_vendor_table
 # (src/basic/virt.c).

@@ -11,14 +11,13 @@ small files, which keeps scanning 2 000 distributions in the low milliseconds.
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass, field
 
+from envdoctor._util import lazy_re
 from envdoctor.facts import CondaPackage, Distribution, PythonFacts
 from envdoctor.probes.base import ProbeContext
 
-_PY_DIR = re.compile(r"^python(\d+)\.(\d+)t?$")
-_NORMALISE = re.compile(r"[-_.]+")
+_PY_DIR = lazy_re(r"^python(\d+)\.(\d+)t?$")
+_NORMALISE = lazy_re(r"[-_.]+")
 # Interpreters installed by tool managers run envdoctor, not the user's work.
 _TOOL_ENV_MARKERS = ("/pipx/venvs/", "/uv/tools/", "/pipx/shared/")
 # Where images put their Python, most specific first (used under --root).
@@ -32,17 +31,27 @@ def canonical_name(name: str) -> str:
     return _NORMALISE.sub("-", name).lower()
 
 
-@dataclass
 class _Env:
-    prefix: str | None
-    kind: str | None
-    selected_by: str
-    version: str | None = None
-    implementation: str | None = None
-    executable: str | None = None
-    name: str | None = None
-    site_dirs: list[str] = field(default_factory=list)
-    others: list[str] = field(default_factory=list)
+    """The environment chosen for examination, while it is being worked out."""
+
+    # A plain class: a dataclass costs about half a millisecond to create at import, and
+    # `envdoctor check` pays every import on every run.
+    __slots__ = ("executable", "implementation", "kind", "name", "others", "prefix",
+                 "selected_by", "site_dirs", "version")
+
+    def __init__(self, prefix: str | None, kind: str | None, selected_by: str,  # noqa: PLR0917
+                 version: str | None = None, implementation: str | None = None,
+                 executable: str | None = None, name: str | None = None,
+                 site_dirs: list[str] | None = None) -> None:
+        self.prefix = prefix
+        self.kind = kind
+        self.selected_by = selected_by
+        self.version = version
+        self.implementation = implementation
+        self.executable = executable
+        self.name = name
+        self.site_dirs: list[str] = site_dirs if site_dirs is not None else []
+        self.others: list[str] = []
 
 
 def probe(ctx: ProbeContext) -> PythonFacts:

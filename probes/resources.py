@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-import re
 
+from envdoctor._util import lazy_re
 from envdoctor.facts import ResourcesFacts
 from envdoctor.probes.base import ProbeContext
 
 # cgroup v1 reports "no limit" as the largest page-aligned 64-bit value (9223372036854771712
 # on 4 KiB pages); anything this large is unlimited.
 _V1_UNLIMITED = 1 << 62
-_SIZE = re.compile(r"^(\d+)([kmgtKMGT%]?)$")
+_SIZE = lazy_re(r"^(\d+)([kmgtKMGT%]?)$")
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import re
 
+from envdoctor._util import lazy_re
 from envdoctor.facts import AmdGpu, PciGpu, ProbeStatus, RocmFacts
 from envdoctor.probes import pci
 from envdoctor.probes.base import ProbeContext
 from envdoctor.probes.nvidia import device_node
 
 KFD_NODES = "/sys/class/kfd/kfd/topology/nodes"
-_VERSION = re.compile(r"^(\d+\.\d+(?:\.\d+)?)")
+_VERSION = lazy_re(r"^(\d+\.\d+(?:\.\d+)?)")
 
 
 def probe(ctx: ProbeContext) -> RocmFacts:
@@ -212,8 +213,8 @@ def _pci_name(gpu: AmdGpu) -> str | None:
 
 SMI_COMMAND = ["rocm-smi", "--showproductname", "--showbus", "--json"]
 """What the probe asks rocm-smi (product names and PCI addresses, as JSON)."""
-_GFX_DECIMAL_STEPPING = re.compile(r"^gfx(\d)(\d)(1[0-5])$")
-_HEX_ID = re.compile(r"^0x([0-9a-f]{1,4})$", re.IGNORECASE)
+_GFX_DECIMAL_STEPPING = lazy_re(r"^gfx(\d)(\d)(1[0-5])$")
+_HEX_ID = lazy_re(r"^0x([0-9a-f]{1,4})$", re.IGNORECASE)
 
 
 def normalize_gfx(value: str) -> str | None:

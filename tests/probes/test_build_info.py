@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from envdoctor.probes import _build_info as bi
 from envdoctor.probes._build_info import BuildInfo, LocalTag
+from envdoctor.probes._classic import CLASSIC_FRAMEWORKS
 from tests.probes.helpers import RECORDINGS
 
 WHEELS = RECORDINGS / "wheel-files"
@@ -513,14 +514,14 @@ def test_parse_arch_list(text: str, expected: list[str]) -> None:
 
 
 def test_classic_frameworks_table() -> None:
-    by_name = {f.name: f for f in bi.CLASSIC_FRAMEWORKS}
+    by_name = {f.name: f for f in CLASSIC_FRAMEWORKS}
     assert set(by_name) == {"Theano", "CNTK", "Caffe", "Caffe2", "Chainer", "Lasagne", "MXNet"}
     assert by_name["Caffe"].distributions == ()  # pycaffe has no dist-info
     assert by_name["Caffe"].modules == ("caffe",)
     assert "PyTorch" in by_name["Caffe2"].successor
     assert "PyTorch" in by_name["Chainer"].successor
     assert "PyTensor" in by_name["Theano"].successor
-    for framework in bi.CLASSIC_FRAMEWORKS:
+    for framework in CLASSIC_FRAMEWORKS:
         assert framework.sources and all("http" in s for s in framework.sources)
         assert framework.modules and framework.markers
 
