@@ -73,3 +73,31 @@ class LazyPattern:
 def lazy_re(pattern: str | bytes, flags: int = 0) -> LazyPattern:
     """A pattern compiled on first use (see :class:`LazyPattern`)."""
     return LazyPattern(pattern, flags)
+
+
+_VERSION_PART = re.compile(r"\d+")
+
+
+def version_tuple(version: str | None) -> tuple[int, ...]:
+    """The leading numeric components of a version: ``"550.54.14"`` → ``(550, 54, 14)``.
+
+    Local tags and suffixes are ignored (``"2.5.1+cu124"`` → ``(2, 5, 1)``); an empty or
+    missing version is ``()``, which sorts before every real one.
+    """
+    if not version:
+        return ()
+    parts = []
+    for piece in version.split("+", 1)[0].split("."):
+        m = _VERSION_PART.match(piece)
+        if not m:
+            break
+        parts.append(int(m.group()))
+        if m.end() != len(piece):
+            break
+    return tuple(parts)
+
+
+def major_minor(version: str | None) -> str | None:
+    """``"12.4.1"`` → ``"12.4"``; ``None`` when there is no minor part."""
+    parts = version_tuple(version)
+    return f"{parts[0]}.{parts[1]}" if len(parts) >= 2 else None
