@@ -21,6 +21,7 @@ from envdoctor.host import DEFAULT_TIMEOUT
 from envdoctor.render import OutputFormat
 
 if TYPE_CHECKING:
+    from envdoctor.config import Config
     from envdoctor.facts import Facts
 
 app = typer.Typer(
@@ -91,6 +92,20 @@ def check(
     deep: Annotated[bool, typer.Option(
         "--deep", help="Also import each framework in a child process and run a tiny GPU "
         "operation (slow: seconds per framework).")] = False,
+    select: Annotated[list[str] | None, typer.Option(
+        "--select", help="Run only these rules: codes, names or prefixes (ED03), repeatable "
+        "or comma-separated.", show_default=False)] = None,
+    ignore: Annotated[list[str] | None, typer.Option(
+        "--ignore", help="Do not report these rules (they are counted as ignored).",
+        show_default=False)] = None,
+    fail_on: Annotated[str | None, typer.Option(
+        "--fail-on", help="Exit 1 on findings of this severity or worse: error (default) or "
+        "warning.", show_default=False)] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="Settings file (default: envdoctor.toml, .envdoctor.toml or "
+        "[tool.envdoctor] in pyproject.toml, searched upwards).", show_default=False)] = None,
+    no_config: Annotated[bool, typer.Option(
+        "--no-config", help="Ignore settings files.")] = False,
 ) -> None:
     """Examine this machine (or a root, or a snapshot) and report what is wrong."""
     from envdoctor.doctor import Doctor  # noqa: PLC0415 - keep --help fast
@@ -104,12 +119,95 @@ def check(
     if deep and (root is not None or facts_file is not None):
         raise UsageError("--deep runs frameworks on this machine; it cannot be combined with "
                          "--root or --facts", hint="drop --deep")
+    settings = _settings(config, no_config, select, ignore, fail_on)
     facts = _facts(root=root, facts_file=facts_file, python=python, timeout=timeout, deep=deep)
-    report = Doctor().check(facts)
+    report = Doctor(config=settings).check(facts)
     use_color = fmt is OutputFormat.TEXT and output is None and _color(color)
     do_redact = redact if redact is not None else fmt is OutputFormat.MARKDOWN
     _emit(render(report, fmt, color=use_color, redact=do_redact), output)
-    raise typer.Exit(report.exit_code())
+    raise typer.Exit(report.exit_code(settings.fail_on))
+
+
+@app.command("rules")
+def rules_command(
+    as_json: Annotated[bool, typer.Option("--json", help="As a JSON array.")] = False,
+) -> None:
+    """List every rule: code, severity, category and name."""
+    from envdoctor.render.catalog import render_rules  # noqa: PLC0415
+    from envdoctor.rules import all_rules  # noqa: PLC0415
+
+    _emit(render_rules(all_rules(), as_json=as_json), None)
+
+
+@app.command()
+def explain(
+    code: Annotated[str, typer.Argument(help="A rule code (ED0301) or name.",
+                                        show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
+) -> None:
+    """Print a rule's documentation: what it checks, why, how to fix it."""
+    from envdoctor.render.catalog import render_explain  # noqa: PLC0415
+    from envdoctor.rules import find_rule  # noqa: PLC0415
+
+    found = find_rule(code)
+    if found is None:
+        raise UsageError(f"no rule {code!r}", hint="'envdoctor rules' lists every code and name")
+    _emit(render_explain(found, as_json=as_json), None)
+
+
+@app.command()
+def plan(
+    request: Annotated[str, typer.Argument(
+        help="What to install: torch, torch==2.5, tensorflow, jax, cupy, onnxruntime.",
+        show_default=False)],
+    gpu: Annotated[list[str] | None, typer.Option(
+        "--gpu", help="Plan for this GPU model instead of this machine's (repeatable): "
+        "H100, A100, RTX 4090, MI300X…", show_default=False)] = None,
+    driver: Annotated[str | None, typer.Option(
+        "--driver", help="NVIDIA driver version of the target (550.54.14).",
+        show_default=False)] = None,
+    target_python: Annotated[str | None, typer.Option(
+        "--target-python", help="Python version of the target (3.11).",
+        show_default=False)] = None,
+    facts_file: Annotated[Path | None, typer.Option(
+        "--facts", help="Plan for the machine a snapshot describes.",
+        show_default=False)] = None,
+    root: RootOption = None,
+    python: PythonOption = None,
+    cpu: Annotated[bool, typer.Option("--cpu", help="Plan a CPU-only build.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+) -> None:
+    """Which build of a framework works here (or on a described target), and how to install it."""
+    from envdoctor.knowledge import KnowledgeBase  # noqa: PLC0415
+    from envdoctor.planner import Planner, Request, Target  # noqa: PLC0415
+    from envdoctor.render.plan import render_plan  # noqa: PLC0415
+
+    kb = KnowledgeBase()
+    wanted = Request.parse(request)
+    described = bool(gpu) or driver is not None or target_python is not None
+    if described and (facts_file is not None or root is not None):
+        raise UsageError("--gpu/--driver/--target-python describe a target; they cannot be "
+                         "combined with --facts or --root", hint="use one or the other")
+    if described:
+        target = Target.describe_args(kb, gpu or [], driver, target_python)
+    else:
+        target = Target.from_facts(_facts(root=root, facts_file=facts_file, python=python,
+                                          timeout=timeout))
+    result = Planner(kb).plan(wanted, target, cpu=cpu)
+    _emit(render_plan(result, as_json=as_json), None)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
+def knowledge(
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
+) -> None:
+    """What the compatibility tables cover, and how current they are."""
+    from envdoctor.knowledge import KnowledgeBase  # noqa: PLC0415
+    from envdoctor.render.catalog import knowledge_summary, render_knowledge  # noqa: PLC0415
+
+    _emit(render_knowledge(knowledge_summary(KnowledgeBase()), as_json=as_json), None)
 
 
 @app.command()
@@ -147,6 +245,25 @@ def _facts(*, root: Path | None, facts_file: Path | None, python: str | None,
         timeout=timeout, python=python)
     host.deep = deep
     return collect(host)
+
+
+def _settings(path: Path | None, no_config: bool, select: list[str] | None,
+              ignore: list[str] | None, fail_on: str | None) -> Config:
+    from envdoctor.config import Config, load_config  # noqa: PLC0415
+    from envdoctor.rules import all_rules  # noqa: PLC0415
+
+    known = {r.code: r.name for r in all_rules()}
+    if no_config and path is not None:
+        raise UsageError("--config and --no-config cannot be used together",
+                         hint="drop one of them")
+    base = Config() if no_config else load_config(path=path, known=known)
+    return base.with_options(select=_split(select), ignore=_split(ignore), fail_on=fail_on,
+                             known=known)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    """``--ignore A,B --ignore C`` → ``[A, B, C]``."""
+    return [v for value in values or [] for v in value.split(",") if v.strip()]
 
 
 def _color(mode: ColorMode) -> bool:
