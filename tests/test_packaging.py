@@ -50,6 +50,21 @@ def test_wheel_holds_only_the_envdoctor_package(wheel: Path) -> None:
         assert needed in names, needed
 
 
+ROOMS = {"envdoctor": "envdoctor", "probes": "envdoctor/probes", "cloud": "envdoctor/cloud",
+         "templates": "envdoctor/templates"}
+
+
+def test_wheel_has_every_module_and_data_file(wheel: Path) -> None:
+    # A subpackage or data folder missing from pyproject's lists is silently left out.
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for room, installed in ROOMS.items():
+        for path in (REPO / room).rglob("*"):
+            if path.suffix in (".py", ".json", ".j2", ".typed") and "__pycache__" not in \
+                    path.parts:
+                wanted = f"{installed}/{path.relative_to(REPO / room).as_posix()}"
+                assert wanted in names, f"{wanted} is not in the wheel"
+
+
 def test_wheel_install_runs_check(wheel: Path, tmp_path: Path) -> None:
     python = _venv(tmp_path / "venv")
     _run(str(python), "-m", "pip", "install", "-q", str(wheel))
@@ -61,6 +76,11 @@ def test_wheel_install_runs_check(wheel: Path, tmp_path: Path) -> None:
          cwd=tmp_path)
     out = _run(str(tmp_path / "venv/bin/envdoctor"), "check", "--json")
     assert '"report_schema_version": 1' in out
+    # The rules and the knowledge base's data files came along.
+    assert "ED0301" in _run(str(tmp_path / "venv/bin/envdoctor"), "rules")
+    plan = _run(str(tmp_path / "venv/bin/envdoctor"), "plan", "torch==2.5", "--gpu", "A100",
+                "--driver", "535.104.05")
+    assert "download.pytorch.org/whl/cu121" in plan
     _run(str(python), "-m", "envdoctor", "--version")
 
 
