@@ -691,6 +691,9 @@ class ContainerRuntimeFacts:
     """NVIDIA Container Toolkit version (``nvidia-ctk --version``)."""
     nvidia_container_runtime: str | None = None
     """Path of ``nvidia-container-runtime``, when installed."""
+    nvidia_container_cli: str | None = None
+    """Path of ``nvidia-container-cli`` (libnvidia-container, which Docker's ``--gpus``
+    calls through its prestart hook; older toolkits have it without ``nvidia-ctk``)."""
     cdi_specs: list[str] = field(default_factory=list)
     """CDI spec files in ``/etc/cdi`` and ``/var/run/cdi``."""
     cdi_devices: list[str] = field(default_factory=list)

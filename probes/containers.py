@@ -65,6 +65,7 @@ def probe(ctx: ProbeContext, in_container: bool | None) -> ContainerRuntimeFacts
         daemon_json_default_runtime=default_runtime,
         nvidia_ctk_version=ctk_version,
         nvidia_container_runtime=host.which("nvidia-container-runtime"),
+        nvidia_container_cli=host.which("nvidia-container-cli"),
         cdi_specs=specs,
         cdi_devices=devices,
         podman=host.which("podman"),

@@ -193,7 +193,10 @@ def _torch_companion(ctx: ProbeContext, dist: Distribution,
     text = ctx.read(f"{pkg}/version.py")
     if text:
         info = bi.parse_torch_version_py(text)
-    return _base(dist.name, dist, tag, build=tag.build or info.build,
+    # torchvision's version.py computes its CUDA version at import time, so the file only
+    # tells a build when it names one; otherwise only the local tag (+cu124) can.
+    named = info.build if info.cuda_version or info.rocm_version else None
+    return _base(dist.name, dist, tag, build=tag.build or named,
                  cuda_version=tag.cuda_version or info.cuda_version,
                  requires=requires.required,
                  sources=[f"{pkg}/version.py"] if text else [],

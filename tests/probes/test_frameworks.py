@@ -65,6 +65,8 @@ def test_torch_and_its_companions(tmp_path: Path) -> None:
     vision = one(found, "torchvision")
     assert vision.details.get("requires_torch") == "==2.5.1"
     assert vision.cuda_version == one(found, "torch").cuda_version
+    # No local tag in the distribution's version, but version.py's __version__ has one.
+    assert (vision.local_tag, vision.build) == (None, "cuda")
 
 
 def test_tensorflow_build_info(tmp_path: Path) -> None:
