@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from envdoctor._util import human_bytes
+from envdoctor._util import human_bytes, version_tuple
+from envdoctor.facts import ContainerRuntimeFacts, Facts
 from envdoctor.report import Severity
 from envdoctor.rules._helpers import framework, has_nvidia, nvidia_works
 from envdoctor.rules.base import Category, Context, Issue, rule
@@ -12,14 +13,42 @@ from envdoctor.rules.base import Category, Context, Issue, rule
 SHM_MINIMUM = 1 << 30
 """Below this, PyTorch DataLoader workers run out of shared memory quickly."""
 
+_TOOLKIT_REPO = "https://nvidia.github.io/libnvidia-container"
+_KEYRING = "/usr/share/keyrings/nvidia-container-toolkit-keyring.gpg"
 
-def _toolkit_install(distro: str | None) -> list[str]:
-    if distro in ("rhel", "rocky", "almalinux", "centos", "fedora", "amzn"):
-        install = "sudo dnf install -y nvidia-container-toolkit"
+
+def _family(f: Facts) -> set[str]:
+    return {(f.os.distro_id or "").lower(), *(d.lower() for d in f.os.distro_like)}
+
+
+def _toolkit_install(f: Facts) -> list[str]:
+    """NVIDIA's install steps for the Container Toolkit: its repository, the package, the
+    runtime registered with Docker (the toolkit is not in the distributions' own archives);
+    empty for distributions NVIDIA's repository does not serve.
+    """
+    family = _family(f)
+    rpm_repo = f"{_TOOLKIT_REPO}/stable/rpm/nvidia-container-toolkit.repo"
+    if family & {"ubuntu", "debian"}:
+        steps = [f"curl -fsSL {_TOOLKIT_REPO}/gpgkey | sudo gpg --dearmor -o {_KEYRING}",
+                 f"curl -s -L {_TOOLKIT_REPO}/stable/deb/nvidia-container-toolkit.list | "
+                 f"sed 's#deb https://#deb [signed-by={_KEYRING}] https://#g' | "
+                 "sudo tee /etc/apt/sources.list.d/nvidia-container-toolkit.list",
+                 "sudo apt-get update", "sudo apt-get install -y nvidia-container-toolkit"]
+    elif family & {"suse", "sles", "opensuse-leap", "opensuse-tumbleweed", "opensuse"}:
+        steps = [f"sudo zypper ar {rpm_repo}",
+                 "sudo zypper --gpg-auto-import-keys install -y nvidia-container-toolkit"]
+    elif family & {"rhel", "centos", "rocky", "almalinux", "ol", "fedora", "amzn"}:
+        yum = "yum" if f.os.distro_id == "amzn" and f.os.distro_version == "2" else "dnf"
+        steps = [f"curl -s -L {rpm_repo} | sudo tee /etc/yum.repos.d/nvidia-container-toolkit.repo",
+                 f"sudo {yum} install -y nvidia-container-toolkit"]
     else:
-        install = "sudo apt-get install -y nvidia-container-toolkit"
-    return [install, "sudo nvidia-ctk runtime configure --runtime=docker",
+        return []  # no package repository from NVIDIA for it: the install guide's note says
+    return [*steps, "sudo nvidia-ctk runtime configure --runtime=docker",
             "sudo systemctl restart docker"]
+
+
+def _toolkit_installed(c: ContainerRuntimeFacts) -> bool:
+    return bool(c.nvidia_ctk_version or c.nvidia_container_runtime or c.nvidia_container_cli)
 
 
 @rule(code="ED0601", name="docker-cannot-give-containers-gpus",
@@ -28,18 +57,24 @@ def _toolkit_install(distro: str | None) -> list[str]:
 def docker_cannot_give_containers_gpus(ctx: Context) -> Iterator[Issue]:
     """
     ## What it checks
-    A host with NVIDIA GPUs and Docker, without the NVIDIA Container Toolkit
-    (`nvidia-ctk`, the nvidia runtime or its hook) and without CDI devices for the GPUs.
+    A host (not a container) with NVIDIA GPUs and Docker (an engine socket, a version or
+    a `daemon.json` runtime), without the NVIDIA Container Toolkit (`nvidia-ctk` or
+    `nvidia-container-runtime`, or an `nvidia` runtime registered with Docker) and
+    without CDI devices for the GPUs.
 
     ## Why it matters
     `docker run --gpus all …` fails with 'could not select device driver "" with
     capabilities: [[gpu]]', and containers never see the GPUs.
 
     ## How to fix
-    Install the NVIDIA Container Toolkit, register it with Docker, restart Docker.
+    Add NVIDIA's package repository, install the NVIDIA Container Toolkit, register it
+    with Docker, restart Docker. Docker before 19.03 has no `--gpus`: containers are
+    started with `--runtime=nvidia` instead.
 
     ## Example
-    `Docker 24.0.0 knows the runtimes runc; no NVIDIA Container Toolkit, no CDI devices.`
+    `Docker 24.0.7 runs with the runtimes io.containerd.runc.v2, runc; the NVIDIA Container
+    Toolkit is not installed (no nvidia-ctk, no nvidia-container-runtime) and no CDI spec
+    names the GPUs.`
 
     ## References
     - https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html
@@ -48,19 +83,35 @@ def docker_cannot_give_containers_gpus(ctx: Context) -> Iterator[Issue]:
     c = f.containers
     if not has_nvidia(f) or f.platform.in_container:
         return
-    docker = c.docker_reachable or bool(c.daemon_json_runtimes) or c.docker_version
-    if not docker:
+    # docker_reachable and docker_error are only set when a Docker socket exists.
+    if not (c.docker_reachable is not None or c.docker_error or c.docker_version
+            or c.daemon_json_runtimes):
         return
     runtimes = set(c.docker_runtimes) | set(c.daemon_json_runtimes)
     gpu_cdi = [d for d in c.cdi_devices if d.startswith("nvidia.com/gpu")]
-    if "nvidia" in runtimes or c.nvidia_ctk_version or c.nvidia_container_runtime or gpu_cdi:
+    if "nvidia" in runtimes or _toolkit_installed(c) or gpu_cdi:
         return
-    yield Issue(f"Docker {c.docker_version or ''} knows the runtimes "
-                f"{', '.join(sorted(runtimes)) or 'none'}; the NVIDIA Container Toolkit is not "
-                "installed and no CDI device names the GPUs.".replace("Docker  ", "Docker "),
-                fix=_toolkit_install(f.os.distro_id),
-                evidence=["containers.docker_runtimes", "containers.nvidia_ctk_version=None",
-                          "containers.cdi_devices"])
+    if c.docker_reachable:
+        engine = f"Docker {c.docker_version} runs" if c.docker_version else "Docker runs"
+        engine += f" with the runtimes {', '.join(sorted(runtimes)) or 'none'}"
+    else:
+        engine = "Docker is installed" + (f" ({c.docker_error})" if c.docker_error else "")
+    fix = _toolkit_install(f)
+    notes = []
+    if not fix:
+        notes.append("NVIDIA's install guide lists the repositories and packages: "
+                     "https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/"
+                     "latest/install-guide.html")
+    if c.docker_version and version_tuple(c.docker_version) < (19, 3):
+        notes.append(f"Docker {c.docker_version} predates --gpus (19.03): start containers "
+                     "with --runtime=nvidia -e NVIDIA_VISIBLE_DEVICES=all, or upgrade Docker.")
+    yield Issue(f"{engine}; the NVIDIA Container Toolkit is not installed (no nvidia-ctk, no "
+                "nvidia-container-runtime) and no CDI spec names the GPUs.",
+                fix=fix, fix_note=" ".join(notes) or None,
+                evidence=[f"containers.docker_runtimes={','.join(c.docker_runtimes)}",
+                          "containers.nvidia_ctk_version=None",
+                          "containers.nvidia_container_runtime=None",
+                          f"containers.cdi_devices={','.join(c.cdi_devices)}"])
 
 
 @rule(code="ED0602", name="container-started-without-gpus",
@@ -69,9 +120,11 @@ def docker_cannot_give_containers_gpus(ctx: Context) -> Iterator[Issue]:
 def container_started_without_gpus(ctx: Context) -> Iterator[Issue]:
     """
     ## What it checks
-    Inside a container: a CUDA build of a framework, or `NVIDIA_VISIBLE_DEVICES`, or the
-    host's NVIDIA GPU visible in sysfs, while no `/dev/nvidia*` device and no driver
-    library was passed in.
+    Inside a container with no `/dev/nvidia*` device and no driver library passed in: the
+    host's NVIDIA GPU visible in sysfs (an error), or, with no GPU visible,
+    `NVIDIA_VISIBLE_DEVICES` asking for GPUs as CUDA images do (a warning: the host may
+    have none). A CUDA build of a framework alone says nothing: PyPI's default torch on
+    Linux is one.
 
     ## Why it matters
     The image was made for GPUs but the container got none: the framework reports no
@@ -80,11 +133,12 @@ def container_started_without_gpus(ctx: Context) -> Iterator[Issue]:
 
     ## How to fix
     Start the container with the GPUs: `docker run --gpus all …`, or with CDI
-    `--device nvidia.com/gpu=all`; in Kubernetes, request `nvidia.com/gpu`.
+    `--device nvidia.com/gpu=all` (podman); in Kubernetes, request `nvidia.com/gpu`;
+    with Apptainer, `--nv`.
 
     ## Example
-    `torch 2.5.1 (CUDA 12.4) is installed and the host's GeForce RTX 4090 is on the bus,
-    but no GPU device was passed into this container.`
+    `torch 2.5.1 is a CUDA build; NVIDIA_VISIBLE_DEVICES=all; the host's GeForce RTX 4090
+    is on the bus; but no GPU device or driver library was passed into this container.`
 
     ## References
     - https://docs.docker.com/engine/containers/resource_constraints/#gpu
@@ -96,22 +150,46 @@ def container_started_without_gpus(ctx: Context) -> Iterator[Issue]:
     c = f.containers
     if c.gpu_devices_in_container or c.driver_libraries_in_container:
         return
-    wants = [fw for fw in f.frameworks if fw.build == "cuda"]
-    reasons = []
-    if wants:
-        reasons.append(f"{wants[0].distribution} {wants[0].version} is a CUDA build")
-    if "NVIDIA_VISIBLE_DEVICES" in f.env.variables:
-        reasons.append(f"NVIDIA_VISIBLE_DEVICES={f.env.variables['NVIDIA_VISIBLE_DEVICES']}")
-    if f.nvidia.pci_gpus:
-        reasons.append(f"the host's {f.nvidia.pci_gpus[0].name or 'NVIDIA GPU'} is on the bus")
-    if not reasons:
+    visible = f.env.variables.get("NVIDIA_VISIBLE_DEVICES")
+    # void, none and an empty value are how images and runtimes say "no GPU on purpose".
+    wants = visible is not None and visible.strip().lower() not in ("", "void", "none")
+    on_bus = f.nvidia.pci_gpus
+    if not (on_bus or wants):
         return
-    yield Issue(f"{'; '.join(reasons)}; but no GPU device or driver library was passed into "
-                "this container.", fix=["docker run --gpus all <image> …"],
-                fix_note="With CDI: docker run --device nvidia.com/gpu=all …; in Kubernetes: "
-                         "resources.limits nvidia.com/gpu: 1.",
+    reasons = []
+    cuda = [fw for fw in f.frameworks if fw.build == "cuda"]
+    if cuda:
+        reasons.append(f"{cuda[0].distribution} {cuda[0].version} is a CUDA build")
+    if wants:
+        reasons.append(f"NVIDIA_VISIBLE_DEVICES={visible}")
+    if on_bus:
+        reasons.append(f"the host's {on_bus[0].name or 'NVIDIA GPU'} is on the bus")
+    message = (f"{'; '.join(reasons)}; but no GPU device or driver library was passed into "
+               "this container.")
+    if not on_bus:
+        message += " No NVIDIA GPU is visible on the PCI bus either: the host may have none."
+    runtime = f.platform.container_runtime
+    note = ("With CDI: docker run --device nvidia.com/gpu=all …; in Kubernetes: "
+            "resources.limits nvidia.com/gpu: 1.")
+    if runtime == "podman":
+        fix = ["podman run --device nvidia.com/gpu=all <image> …"]
+        note = "Needs the CDI spec on the host: sudo nvidia-ctk cdi generate " \
+               "--output=/etc/cdi/nvidia.yaml."
+    elif runtime == "kubernetes":
+        fix = []
+        note = ("Request the GPU in the pod spec: resources.limits nvidia.com/gpu: 1 (the NVIDIA "
+                "device plugin or GPU Operator must run on the node).")
+    elif runtime == "apptainer":
+        fix = ["apptainer exec --nv <image> …"]
+        note = None
+    else:
+        fix = ["docker run --gpus all <image> …"]
+    yield Issue(message, fix=fix, fix_note=note,
+                severity=None if on_bus else Severity.WARNING,
                 evidence=["containers.gpu_devices_in_container=[]",
-                          "containers.driver_libraries_in_container=[]"])
+                          "containers.driver_libraries_in_container=[]",
+                          *([f"nvidia.pci_gpus[{on_bus[0].address}]"] if on_bus else []),
+                          *([f"env.NVIDIA_VISIBLE_DEVICES={visible}"] if wants else [])])
 
 
 @rule(code="ED0603", name="shared-memory-too-small-for-dataloader",
@@ -120,7 +198,7 @@ def container_started_without_gpus(ctx: Context) -> Iterator[Issue]:
 def shared_memory_too_small_for_dataloader(ctx: Context) -> Iterator[Issue]:
     """
     ## What it checks
-    The size of `/dev/shm` in a container where torch is installed.
+    The size of `/dev/shm` (below 1 GiB) in a container where torch is installed.
 
     ## Why it matters
     DataLoader workers pass batches through shared memory; Docker's default 64 MiB fills
@@ -128,10 +206,11 @@ def shared_memory_too_small_for_dataloader(ctx: Context) -> Iterator[Issue]:
     to file </torch_…>: No space left on device".
 
     ## How to fix
-    Start the container with more: `--shm-size=8g`, or `--ipc=host`.
+    Start the container with more: `--shm-size=8g`, or `--ipc=host`; in Kubernetes,
+    mount a memory-backed `emptyDir` at `/dev/shm`.
 
     ## Example
-    `/dev/shm is 64.0 MiB in this docker container.`
+    `/dev/shm is 64.0 MiB in this docker container; DataLoader workers need far more.`
 
     ## References
     - https://github.com/pytorch/pytorch#docker-image
@@ -143,10 +222,18 @@ def shared_memory_too_small_for_dataloader(ctx: Context) -> Iterator[Issue]:
         return
     if framework(f, "torch") is None:
         return
-    yield Issue(f"/dev/shm is {human_bytes(shm)} in this {f.platform.container_runtime or ''} "
-                "container; DataLoader workers need far more.".replace("this  ", "this "),
-                fix=["docker run --shm-size=8g … (or --ipc=host)"],
-                evidence=[f"resources.shm_size={shm}"])
+    runtime = f.platform.container_runtime
+    where = f"this {runtime} container" if runtime else "this container"
+    if runtime == "kubernetes":
+        fix: list[str] = []
+        note = ("Mount an emptyDir with medium: Memory (sizeLimit: 8Gi) at /dev/shm in the pod "
+                "spec.")
+    else:
+        engine = "podman" if runtime == "podman" else "docker"
+        fix = [f"{engine} run --shm-size=8g <image> …"]
+        note = "Or --ipc=host (the host's /dev/shm); in docker compose: shm_size: 8gb."
+    yield Issue(f"/dev/shm is {human_bytes(shm)} in {where}; DataLoader workers need far more.",
+                fix=fix, fix_note=note, evidence=[f"resources.shm_size={shm}"])
 
 
 @rule(code="ED0604", name="linux-nvidia-driver-inside-wsl",
@@ -165,11 +252,14 @@ def linux_nvidia_driver_inside_wsl(ctx: Context) -> Iterator[Issue]:
     "no CUDA-capable device") and nvidia-smi may break.
 
     ## How to fix
-    Remove the Linux driver packages inside WSL (keep the CUDA toolkit, without the
-    driver: install `cuda-toolkit-X-Y`, not `cuda`), then run `sudo ldconfig`.
+    Remove the package that owns those files (on Debian and Ubuntu the fix asks dpkg
+    which one it is, so the NVIDIA Container Toolkit's `libnvidia-container*` stays), keep
+    the CUDA toolkit without the driver (install `cuda-toolkit-X-Y`, not `cuda`), then
+    run `sudo ldconfig`. Files no package owns came from NVIDIA's .run installer
+    (`sudo nvidia-uninstall`) or were copied by hand.
 
     ## Example
-    `/usr/lib/libnvidia-ml.so.1 hides the Windows driver's copy in /usr/lib/wsl/lib.`
+    `/usr/lib/libnvidia-ml.so.1 hides the Windows driver's libraries in /usr/lib/wsl/lib.`
 
     ## References
     - https://docs.nvidia.com/cuda/wsl-user-guide/index.html#cuda-support-for-wsl-2
@@ -178,11 +268,20 @@ def linux_nvidia_driver_inside_wsl(ctx: Context) -> Iterator[Issue]:
     libs = f.nvidia.shadowing_libraries
     if not f.nvidia.wsl_driver_dir or not libs:
         return
+    paths = " ".join(libs)
+    note = ("Files no package owns came from NVIDIA's .run installer (sudo nvidia-uninstall) "
+            "or were copied by hand. Keep CUDA toolkits installed as cuda-toolkit-X-Y "
+            "(no driver).")
+    if _family(f) & {"ubuntu", "debian"}:
+        fix = [f"sudo apt-get remove --purge $(dpkg -S {paths} | cut -d: -f1 | sort -u)",
+               "sudo ldconfig"]
+    else:
+        fix = []
+        note = f"Find the package that owns them (rpm -qf {paths}), remove it, then run " \
+               "sudo ldconfig. " + note
     yield Issue(f"{', '.join(libs)} {'hides' if len(libs) == 1 else 'hide'} the Windows "
                 f"driver's libraries in {f.nvidia.wsl_driver_dir}.",
-                fix=["sudo apt-get remove --purge '^libnvidia-.*' '^nvidia-driver-.*'",
-                     "sudo ldconfig"],
-                fix_note="Keep CUDA toolkits installed as cuda-toolkit-X-Y (no driver).",
+                fix=fix, fix_note=note,
                 evidence=[f"nvidia.shadowing_libraries[{lib}]" for lib in libs])
 
 
@@ -192,7 +291,7 @@ def linux_nvidia_driver_inside_wsl(ctx: Context) -> Iterator[Issue]:
 def docker_socket_permission_denied(ctx: Context) -> Iterator[Issue]:
     """
     ## What it checks
-    The Docker engine's answer to envdoctor.
+    The Docker engine's answer to envdoctor: permission denied on its socket.
 
     ## Why it matters
     Without access to the socket, `docker run` needs sudo, and tools that drive Docker
@@ -200,20 +299,31 @@ def docker_socket_permission_denied(ctx: Context) -> Iterator[Issue]:
 
     ## How to fix
     Add the user to the `docker` group and log in again (that grants root-equivalent
-    access), or use rootless Docker.
+    access), or use rootless Docker. A user already in the group only needs to log in
+    again.
 
     ## Example
     `permission denied on the Docker socket`
 
     ## References
     - https://docs.docker.com/engine/install/linux-postinstall/
+    - https://docs.docker.com/engine/security/rootless/
     """
     f = ctx.facts
     error = f.containers.docker_error or ""
-    if "permission denied" in error.lower():
-        yield Issue(error, fix=[f"sudo usermod -aG docker {f.user.name or '$USER'}"],
-                    fix_note="Log out and in again; docker group membership is "
-                             "root-equivalent.", evidence=["containers.docker_error"])
+    if "permission denied" not in error.lower():
+        return
+    user = f.user.name or "$USER"
+    if "docker" in f.user.groups:
+        yield Issue(f"{error} ({user} is in the docker group, but this session started "
+                    "before being added.)",
+                    fix_note="Log out and in again so the session gets the group.",
+                    evidence=["containers.docker_error", "user.groups contains docker"])
+        return
+    yield Issue(error, fix=[f"sudo usermod -aG docker {user}"],
+                fix_note="Log out and in again; docker group membership is root-equivalent "
+                         "(rootless Docker avoids that).",
+                evidence=["containers.docker_error"])
 
 
 @rule(code="ED0606", name="wsl1-has-no-gpu",
@@ -231,7 +341,7 @@ def wsl1_has_no_gpu(ctx: Context) -> Iterator[Issue]:
     Convert the distribution to WSL 2 from Windows.
 
     ## Example
-    `Kernel 4.4.0-19041-Microsoft: WSL 1.`
+    `Kernel 4.4.0-19041-Microsoft: this distribution runs under WSL 1, which has no GPU.`
 
     ## References
     - https://learn.microsoft.com/windows/wsl/install#upgrade-version-from-wsl-1-to-wsl-2
@@ -250,18 +360,20 @@ def wsl1_has_no_gpu(ctx: Context) -> Iterator[Issue]:
 def cdi_enabled_without_gpu_devices(ctx: Context) -> Iterator[Issue]:
     """
     ## What it checks
-    A Docker engine with CDI spec directories on a host with NVIDIA GPUs, where no CDI
-    spec declares `nvidia.com/gpu` devices.
+    A Docker engine with CDI spec directories on a host whose NVIDIA driver works and
+    where the NVIDIA Container Toolkit is installed, while no CDI spec declares
+    `nvidia.com/gpu` devices. Without the toolkit it stays quiet: ED0601 says to install
+    it, and the spec is generated with the toolkit's `nvidia-ctk`.
 
     ## Why it matters
-    `--device nvidia.com/gpu=all` fails with "unresolvable CDI devices"; after a driver
-    upgrade a stale spec causes the same.
+    `--device nvidia.com/gpu=all` fails with "unresolvable CDI devices" (`--gpus` through
+    the nvidia runtime still works); after a driver upgrade a stale spec causes the same.
 
     ## How to fix
     Generate the spec (and regenerate it after each driver upgrade).
 
     ## Example
-    `Docker reads /etc/cdi, /var/run/cdi; no spec declares nvidia.com/gpu.`
+    `Docker reads CDI specs from /etc/cdi, /var/run/cdi; none declares nvidia.com/gpu.`
 
     ## References
     - https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/cdi-support.html
@@ -270,9 +382,14 @@ def cdi_enabled_without_gpu_devices(ctx: Context) -> Iterator[Issue]:
     c = f.containers
     if not (nvidia_works(f) and c.docker_cdi_spec_dirs) or f.platform.in_container:
         return
+    if not _toolkit_installed(c):
+        return  # ED0601: the toolkit itself is missing
     if any(d.startswith("nvidia.com/gpu") for d in c.cdi_devices):
         return
+    spec_dir = "/etc/cdi" if "/etc/cdi" in c.docker_cdi_spec_dirs else c.docker_cdi_spec_dirs[0]
     yield Issue(f"Docker reads CDI specs from {', '.join(c.docker_cdi_spec_dirs)}; none declares "
                 "nvidia.com/gpu.",
-                fix=["sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml"],
-                evidence=["containers.docker_cdi_spec_dirs", "containers.cdi_devices"])
+                fix=[f"sudo nvidia-ctk cdi generate --output={spec_dir}/nvidia.yaml"],
+                fix_note="Regenerate it after each driver upgrade.",
+                evidence=["containers.docker_cdi_spec_dirs", "containers.cdi_devices",
+                          f"containers.nvidia_ctk_version={c.nvidia_ctk_version}"])

@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterator
 
 from envdoctor._util import version_tuple
+from envdoctor.facts import Facts, FrameworkFacts, ProbeStatus
 from envdoctor.report import Severity
 from envdoctor.rules._helpers import framework, has_amd, has_nvidia, python_mm
 from envdoctor.rules.base import Category, Context, Issue, rule
@@ -29,12 +30,21 @@ def numpy_uses_reference_blas(ctx: Context) -> Iterator[Issue]:
     MKL. On a CPU-only machine that is the difference a GPU would make.
 
     ## How to fix
-    Install numpy from PyPI (its wheels bundle OpenBLAS), or point the system BLAS at
-    an optimised one (Debian/Ubuntu: install `libopenblas0-pthread`, which takes over
-    the `libblas.so.3` alternative; conda: `conda install "libblas=*=*openblas"`).
+    The fix follows where numpy came from:
+
+    - Debian/Ubuntu numpy (`python3-numpy`, linked to the `libblas.so.3` alternative):
+      install `libopenblas0-pthread` and point the alternative at it
+      (`sudo update-alternatives --set libblas.so.3-x86_64-linux-gnu
+      /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3`).
+    - conda numpy: switch the BLAS variant (conda-forge: `conda install
+      "libblas=*=*openblas"`; Anaconda's channel: `conda install "blas=*=openblas"`).
+    - numpy built from source by pip: reinstall the same version from its PyPI wheel,
+      which bundles OpenBLAS (`pip install --force-reinstall --no-deps
+      --only-binary=numpy 'numpy==1.24.2'`); pinning the version keeps pip from
+      moving to a numpy other packages were not built for.
 
     ## Example
-    `numpy 1.24.2 uses the reference BLAS (libblas.so.3 -> …/blas/libblas.so.3).`
+    `numpy 1.21.5 uses the reference BLAS (libblas.so.3 -> …/blas/libblas.so.3).`
 
     ## References
     - https://numpy.org/doc/stable/building/blas_lapack.html
@@ -42,13 +52,36 @@ def numpy_uses_reference_blas(ctx: Context) -> Iterator[Issue]:
     """
     b = ctx.facts.blas
     if b.numpy_version and b.blas == "reference":
-        debian_alternative = ctx.facts.os.distro_id in ("debian", "ubuntu") and bool(
-            b.source) and str(b.source).startswith("/etc/alternatives")
-        fix = (["sudo apt-get install -y libopenblas0-pthread"] if debian_alternative
-               else ["pip install --force-reinstall numpy"])
         yield Issue(f"numpy {b.numpy_version} uses the reference BLAS"
-                    + (f" ({b.blas_detail})" if b.blas_detail else "") + ".", fix=fix,
+                    + (f" ({b.blas_detail})" if b.blas_detail else "") + ".",
+                    fix=_openblas_fix(ctx.facts),
                     evidence=["blas.blas=reference", f"blas.source={b.source}"])
+
+
+def _openblas_fix(f: Facts) -> list[str]:
+    """The commands that move numpy to OpenBLAS, for the way this numpy was installed."""
+    b = f.blas
+    if b.source == "conda-meta":  # a conda numpy, its BLAS picked by a variant package
+        env = _conda_env(f)
+        if any(p.name == "libblas" for p in f.python.conda_packages):  # conda-forge
+            return [f'conda install{env} "libblas=*=*openblas"']
+        return [f'conda install{env} "blas=*=openblas"']  # Anaconda's blas 1.0 variants
+    link = str(b.source or "")
+    debian = "debian" in (f.os.distro_id, *f.os.distro_like) or "ubuntu" in (
+        f.os.distro_id, *f.os.distro_like)
+    if debian and link.startswith("/etc/alternatives/libblas.so.3"):
+        # Debian's OpenBLAS registers the alternative at a higher priority than netlib's,
+        # but an alternative set by hand (or to MKL) stays: set it explicitly.
+        name = link.rsplit("/", 1)[-1]
+        triplet = name.partition("-")[2]
+        fix = ["sudo apt-get install -y libopenblas0-pthread"]
+        if triplet:
+            fix.append(f"sudo update-alternatives --set {name} "
+                       f"/usr/lib/{triplet}/openblas-pthread/libblas.so.3")
+        return fix
+    # Same version, so nothing built against this numpy breaks; the wheel, not a rebuild.
+    return ["pip install --force-reinstall --no-deps --only-binary=numpy "
+            f"'numpy=={b.numpy_version}'"]
 
 
 @rule(code="ED0102", name="mkl-on-amd-cpu",
@@ -65,9 +98,12 @@ def mkl_on_amd_cpu(ctx: Context) -> Iterator[Issue]:
     so on AMD an OpenBLAS or BLIS build is usually faster.
 
     ## How to fix
-    Switch numpy to OpenBLAS: a PyPI wheel (`pip install numpy`), or in conda
-    `conda install "libblas=*=*openblas"`. Measure your own workload: newer MKL
-    releases narrowed the gap for some operations.
+    Switch numpy to OpenBLAS the way it was installed: in conda, change the BLAS
+    variant (conda-forge: `conda install "libblas=*=*openblas"`; Anaconda's channel:
+    `conda install "blas=*=openblas"`); on Debian/Ubuntu, point the `libblas.so.3`
+    alternative at OpenBLAS; else reinstall the same numpy version from its PyPI wheel,
+    which bundles OpenBLAS. Measure your own workload: newer MKL releases narrowed the
+    gap for some operations.
 
     ## Example
     `numpy 1.20.3 uses MKL on an AMD EPYC 7451 24-Core Processor.`
@@ -78,20 +114,24 @@ def mkl_on_amd_cpu(ctx: Context) -> Iterator[Issue]:
     """
     f = ctx.facts
     if f.blas.numpy_version and f.blas.blas == "mkl" and f.cpu.vendor == "amd":
-        conda = f.python.environment == "conda"
         yield Issue(f"numpy {f.blas.numpy_version} uses MKL on an {f.cpu.model or 'AMD CPU'}.",
-                    fix=['conda install "libblas=*=*openblas"'] if conda
-                    else ["pip install --force-reinstall numpy"],
-                    evidence=["blas.blas=mkl", f"cpu.vendor={f.cpu.vendor}"])
+                    fix=_openblas_fix(f),
+                    evidence=["blas.blas=mkl", f"cpu.vendor={f.cpu.vendor}",
+                              f"blas.source={f.blas.source}"])
 
 
-def _cpu_budget(ctx: Context) -> tuple[int | None, str]:
+def _cpu_budget(ctx: Context) -> tuple[int | None, str, str]:
+    """The most compute threads that fit: (count, what sets it, the fact it comes from)."""
     r, c = ctx.facts.resources, ctx.facts.cpu
-    if r.cpu_limit:
-        return max(1, math.ceil(r.cpu_limit)), f"the cgroup CPU quota ({r.cpu_limit:g} CPUs)"
+    quota = max(1, math.ceil(r.cpu_limit)) if r.cpu_limit else None
+    if quota is not None and not (c.usable and c.usable < quota):
+        return quota, f"the cgroup quota allows {r.cpu_limit:g} CPUs", "resources.cpu_limit"
     if c.usable:
-        return c.usable, f"the {c.usable} CPUs this process may use"
-    return None, ""
+        return c.usable, f"this process may run on {c.usable} CPUs", "cpu.usable"
+    if c.threads:
+        # Affinity unknown (a recorded root): the machine's CPUs are an upper bound.
+        return c.threads, f"this machine has {c.threads} CPUs", "cpu.threads"
+    return None, "", ""
 
 
 @rule(code="ED0103", name="thread-settings-oversubscribe-cpus",
@@ -101,8 +141,8 @@ def thread_settings_oversubscribe_cpus(ctx: Context) -> Iterator[Issue]:
     """
     ## What it checks
     `OMP_NUM_THREADS`, `MKL_NUM_THREADS`, `OPENBLAS_NUM_THREADS` and friends against the
-    CPUs the process may actually use: the cgroup quota in a container, else its
-    affinity.
+    CPUs the process may actually use: the cgroup quota in a container (rounded up),
+    else its affinity, else (when affinity is unknown) the machine's logical CPUs.
 
     ## Why it matters
     More compute threads than CPUs makes BLAS and PyTorch's intra-op pool fight for
@@ -110,8 +150,9 @@ def thread_settings_oversubscribe_cpus(ctx: Context) -> Iterator[Issue]:
     gets throttled.
 
     ## How to fix
-    Set the variables to the CPUs available (or unset them and let the libraries ask
-    the cgroup, which recent OpenMP runtimes do).
+    Set the variables to the CPUs available (the fix names the number). Do not just
+    unset them in a container: OpenMP, OpenBLAS and MKL size their pools from the
+    visible CPUs, not from the cgroup quota.
 
     ## Example
     `OMP_NUM_THREADS=96, but the cgroup quota allows 2 CPUs.`
@@ -119,17 +160,16 @@ def thread_settings_oversubscribe_cpus(ctx: Context) -> Iterator[Issue]:
     ## References
     - https://pytorch.org/docs/stable/notes/cpu_threading_torchscript_inference.html
     """
-    budget, what = _cpu_budget(ctx)
+    budget, what, source = _cpu_budget(ctx)
     if budget is None:
         return
     env = ctx.facts.env.variables
     for var in THREAD_VARS:
-        value = env.get(var, "")
+        value = env.get(var, "").strip()
         if value.isdigit() and int(value) > budget:
-            yield Issue(f"{var}={value}, but {what} allow {budget}.",
+            yield Issue(f"{var}={value}, but {what}.",
                         fix=[f"export {var}={budget}"],
-                        evidence=[f"env.{var}={value}", "resources.cpu_limit"
-                                  if ctx.facts.resources.cpu_limit else "cpu.usable"])
+                        evidence=[f"env.{var}={value}", source])
 
 
 @rule(code="ED0104", name="threads-default-to-all-visible-cpus",
@@ -165,7 +205,8 @@ def threads_default_to_all_visible_cpus(ctx: Context) -> Iterator[Issue]:
     yield Issue(f"The cgroup quota allows {r.cpu_limit:g} CPUs, but {visible} CPUs are "
                 "visible and no thread-count variable is set.",
                 fix=[f"export OMP_NUM_THREADS={budget} MKL_NUM_THREADS={budget}"],
-                evidence=[f"resources.cpu_limit={r.cpu_limit:g}", f"cpu.usable={visible}"])
+                evidence=[f"resources.cpu_limit={r.cpu_limit:g}",
+                          f"cpu.usable={visible}" if c.usable else f"cpu.threads={visible}"])
 
 
 @rule(code="ED0105", name="tensorflow-on-cpu-without-avx",
@@ -195,9 +236,12 @@ def tensorflow_on_cpu_without_avx(ctx: Context) -> Iterator[Issue]:
     tf = framework(f, "tensorflow")
     if tf is None or f.os.arch not in ("x86_64", None) or not f.cpu.source:
         return
+    if tf.version and version_tuple(tf.version) < (1, 6):
+        return  # built without AVX
     if f.cpu.vendor in ("intel", "amd", "hygon") and "avx" not in f.cpu.isa:
-        yield Issue(f"tensorflow {tf.version} is installed on {f.cpu.model or 'a CPU'}, which "
-                    "has no AVX: importing it will die with 'Illegal instruction'.",
+        yield Issue(f"{tf.distribution} {tf.version or '(version unknown)'} is installed on "
+                    f"{f.cpu.model or 'a CPU'}, which has no AVX: importing it will die with "
+                    "'Illegal instruction'.",
                     fix_note="Use a machine with AVX, build TensorFlow from source, or use "
                              "PyTorch's wheels, which dispatch by CPU at run time.",
                     evidence=["cpu.isa (no avx)", f"frameworks.tensorflow={tf.version}"])
@@ -217,8 +261,10 @@ def python_not_supported_by_framework(ctx: Context) -> Iterator[Issue]:
     install: C extensions fail to import or crash.
 
     ## How to fix
-    Install a release that supports this Python (the fix names one), or create an
-    environment with a supported Python.
+    Install a release that supports this Python: the fix names the newest build the
+    planner finds for this Python that also runs on this machine's GPUs and driver
+    (`envdoctor plan torch` shows why). Or create an environment with a supported
+    Python.
 
     ## Example
     `torch 1.13.1 supports Python 3.7–3.10; this environment runs 3.12.`
@@ -240,20 +286,34 @@ def python_not_supported_by_framework(ctx: Context) -> Iterator[Issue]:
             continue
         pythons = (row or {}).get("python") or []
         if pythons and py not in pythons:
-            newest = _release_for_python(kb, fw.name, py)
+            # Free-threaded builds (3.13t) are listed apart; the range names the plain ones.
+            plain = sorted((p for p in pythons if p[-1:].isdigit()), key=version_tuple) \
+                or pythons
+            fix, note = _release_for_python(ctx, fw, py)
             yield Issue(f"{fw.distribution} {fw.version} supports Python "
-                        f"{pythons[0]}–{pythons[-1]}; this environment runs {py}.",
-                        fix=[f"pip install '{fw.distribution}=={newest}.*'"] if newest else [],
-                        fix_note=None if newest else f"No {fw.name} release in the knowledge "
-                        f"base supports Python {py}; use a supported Python.",
+                        f"{plain[0]}–{plain[-1]}; this environment runs {py}.",
+                        fix=fix, fix_note=note,
                         evidence=[f"python.version={f.python.version}",
                                   f"frameworks.{fw.name}={fw.version}"])
 
 
-def _release_for_python(kb, name: str, py: str) -> str | None:  # noqa: ANN001
-    key = "latest" if name == "torch" else name
-    rows = sorted(kb.released(name), key=lambda r: version_tuple(r[key]), reverse=True)
-    return next((str(r[key]) for r in rows if py in (r.get("python") or [])), None)
+def _release_for_python(ctx: Context, fw: FrameworkFacts, py: str,
+                        ) -> tuple[list[str], str | None]:
+    """The install of a build for Python ``py`` that runs here, from the planner."""
+    from envdoctor.errors import EnvdoctorError  # noqa: PLC0415 - only when the rule fires
+    from envdoctor.planner import Request, Target  # noqa: PLC0415
+
+    try:
+        plan = ctx.planner.plan(Request(fw.name), Target.from_facts(ctx.facts))
+    except EnvdoctorError:
+        plan = None
+    if plan is None or plan.choice is None:
+        return [], (f"No {fw.name} build in the knowledge base supports Python {py} on this "
+                    f"machine; create an environment with a Python {fw.name} supports.")
+    fix = [plan.choice.pip]
+    if fw.distribution != fw.name:  # tensorflow-cpu, tf-nightly: same package directory
+        fix.insert(0, f"pip uninstall -y {fw.distribution}")
+    return fix, "; ".join(plan.choice.reasons) or None
 
 
 @rule(code="ED0107", name="numpy2-beside-numpy1-build",
@@ -271,8 +331,9 @@ def numpy2_beside_numpy1_build(ctx: Context) -> Iterator[Issue]:
     conversion.
 
     ## How to fix
-    Pin numpy below 2 (`pip install 'numpy<2'`), or upgrade the framework to a release
-    built for numpy 2 (torch 2.3+, TensorFlow 2.18+).
+    Pin numpy below 2 (`pip install 'numpy<2'`; `conda install "numpy<2"` for a conda
+    numpy), or upgrade the framework to a release built for numpy 2 (torch 2.3+,
+    TensorFlow 2.18+).
 
     ## Example
     `numpy 2.0.2 beside torch 2.1.2, which was built for numpy 1.`
@@ -294,9 +355,26 @@ def numpy2_beside_numpy1_build(ctx: Context) -> Iterator[Issue]:
             continue
         if row is not None and row.get("numpy2") is False:
             yield Issue(f"numpy {numpy} is installed beside {fw.distribution} {fw.version}, "
-                        "which was built for numpy 1.", fix=["pip install 'numpy<2'"],
+                        "which was built for numpy 1.",
+                        fix=[f'conda install{_conda_env(f)} "numpy<2"'] if _conda_numpy(f)
+                        else ["pip install 'numpy<2'"],
                         evidence=[f"blas.numpy_version={numpy}",
                                   f"frameworks.{fw.name}={fw.version}"])
+
+
+def _conda_env(f: Facts) -> str:
+    """`` -n NAME`` for the examined conda environment (it may not be the active one)."""
+    py = f.python
+    return f" -n {py.environment_name}" if py.environment == "conda" and py.environment_name \
+        else ""
+
+
+def _conda_numpy(f: Facts) -> bool:
+    """Whether the numpy in use was installed by conda."""
+    dist = next((d for d in f.python.distributions if d.name == "numpy"), None)
+    if dist is not None and dist.installer:
+        return dist.installer == "conda"
+    return any(p.name == "numpy" for p in f.python.conda_packages)
 
 
 @rule(code="ED0108", name="no-gpu-on-this-machine",
@@ -305,31 +383,37 @@ def numpy2_beside_numpy1_build(ctx: Context) -> Iterator[Issue]:
 def no_gpu_on_this_machine(ctx: Context) -> Iterator[Issue]:
     """
     ## What it checks
-    A live or recorded machine with no NVIDIA or AMD GPU on its PCI bus.
+    A live or recorded Linux machine with no NVIDIA or AMD GPU on its PCI bus (and no
+    GPU passed through by WSL 2). It stays quiet where the GPU probes failed or did not
+    run, and on macOS, whose GPU is Apple's.
 
     ## Why it matters
     Training large models needs a GPU, but much of inference and classical ML runs
     well on CPUs, especially with an optimised BLAS and oneDNN-enabled frameworks.
 
     ## How to fix
-    For CPU work, make sure numpy uses OpenBLAS or MKL and use CPU builds (smaller).
-    For GPU work, `envdoctor cloud gpus` lists AWS and Azure GPU instances.
+    For CPU work, make sure numpy uses OpenBLAS or MKL and use CPU builds of the
+    frameworks (smaller downloads, no CUDA libraries). For GPU work, rent a GPU
+    instance (AWS, Azure).
 
     ## Example
-    `No GPU found. numpy uses scipy-openblas.`
+    `No NVIDIA or AMD GPU found on this machine. numpy uses scipy-openblas.`
 
     ## References
     - https://pytorch.org/get-started/locally/ (CPU builds)
-    - `envdoctor cloud gpus`
     """
     f = ctx.facts
     if f.origin.kind.value not in ("live", "recorded") or has_nvidia(f) or has_amd(f):
         return
-    if f.nvidia.wsl_driver_dir:
+    if f.nvidia.wsl_driver_dir or f.os.system == "Darwin":
+        return
+    # Only when both GPU probes looked: a failed or skipped one leaves the bus unknown.
+    looked = {r.name for r in f.probes if r.name in ("nvidia", "rocm")
+              and r.status not in (ProbeStatus.FAILED, ProbeStatus.SKIPPED)}
+    if looked != {"nvidia", "rocm"}:
         return
     blas = f"numpy uses {f.blas.blas}." if f.blas.blas else ""
-    yield Issue(f"No GPU found on this machine. {blas}".strip(),
-                fix=["envdoctor cloud gpus"],
+    yield Issue(f"No NVIDIA or AMD GPU found on this machine. {blas}".strip(),
                 fix_note="CPU inference: CPU wheels of torch (--index-url "
                          "https://download.pytorch.org/whl/cpu), ONNX Runtime, and an optimised "
                          "BLAS. GPU work: rent a GPU instance.",

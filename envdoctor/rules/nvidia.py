@@ -3,16 +3,134 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from envdoctor._util import version_tuple
+from envdoctor._util import lazy_re, version_tuple
 from envdoctor.report import Severity
-from envdoctor.rules._helpers import driver, gpu_ccs, has_nvidia, install_driver_command
+from envdoctor.rules._helpers import driver, gpu_ccs, install_driver_command
 from envdoctor.rules.base import Category, Context, Issue, rule
+
+if TYPE_CHECKING:
+    from envdoctor.facts import Facts, NvidiaGpu
 
 _NO_COMMUNICATION = ("couldn't communicate with the NVIDIA driver", "Driver Not Loaded",
                      "driver not loaded", "Failed to initialize NVML: Unknown Error",
                      "No devices were found")
 _LOST = ("GPU is lost", "Unable to determine the device handle", "GPU has fallen off")
+# What envdoctor's NVML adapter records when one GPU's handle cannot be had ("GPU 0: …").
+_NVML_GPU_LOST = lazy_re(r"^GPU \d+: (Unknown Error|GPU is lost|GPU requires reset)")
+_PCI_VENDOR = {"nvidia": "10de", "amd": "1002"}
+_NOTE_SPLIT = lazy_re(r"; (?=CUDA_[A-Z_]+[ =:])")
+
+
+def _no_communication(error: str) -> bool:
+    """An nvidia-smi/NVML error that says the driver does not answer at all."""
+    return error.strip() == "Unknown Error" or any(t in error for t in _NO_COMMUNICATION)
+
+
+def _communication_error(f: Facts) -> str | None:
+    """The first nvidia-smi/NVML error saying the driver does not answer (ED0211's case)."""
+    nv = f.nvidia
+    errors = [e for e in (nv.smi_error, nv.nvml_error) if e]
+    text = " ".join(errors)
+    if nv.gpus or "version mismatch" in text or any(t in text for t in _LOST):
+        return None
+    return next((e for e in errors if _no_communication(e)), None)
+
+
+def _nouveau_holds_gpus(f: Facts) -> bool:
+    """Whether nouveau drives an NVIDIA GPU, or is loaded while no driver drives any."""
+    nv = f.nvidia
+    if any(p.driver == "nouveau" for p in nv.pci_gpus):
+        return True
+    return bool(nv.nouveau_loaded and nv.pci_gpus and not nv.gpus
+                and all(p.driver is None for p in nv.pci_gpus))
+
+
+def _initramfs_command(f: Facts) -> str:
+    """The command that rebuilds the initramfs on this distribution."""
+    family = {(f.os.distro_id or "").lower(), *(d.lower() for d in f.os.distro_like)}
+    if family & {"ubuntu", "debian", "pop", "linuxmint"}:
+        return "sudo update-initramfs -u"
+    if family & {"arch", "manjaro", "endeavouros"}:
+        return "sudo mkinitcpio -P"
+    return "sudo dracut --force"
+
+
+def _bus(address: str | None) -> tuple[int, str] | None:
+    """A PCI address as (domain, bus:device.function), for sysfs and NVML spellings alike."""
+    if not address or address.count(":") != 2:
+        return None
+    domain, rest = address.lower().split(":", 1)
+    try:
+        return int(domain, 16), rest
+    except ValueError:
+        return None
+
+
+def _undriven_ccs(f: Facts) -> list[tuple[str, str]]:
+    """(name, compute capability) of the NVIDIA GPUs the driver does not report.
+
+    A GPU the driver lists is driven, whatever the tables say about its first driver.
+    """
+    nv = f.nvidia
+    if not nv.gpus:
+        return gpu_ccs(f)
+    driven = {_bus(g.pci_bus_id) for g in nv.gpus}
+    if None in driven:  # a reported GPU without a bus id: cannot tell which are missing
+        return []
+    return [(p.name or p.device_id, p.compute_capability) for p in nv.pci_gpus
+            if p.compute_capability and _bus(p.address) not in driven]
+
+
+def _driver_older_than_gpu(ctx: Context) -> tuple[str, str, str, str, str] | None:
+    """The GPU the loaded driver is too old for, if any (the one needing the newest driver).
+
+    As (GPU name, compute capability, first CUDA, minimum driver, this driver).
+    """
+    f = ctx.facts
+    version = f.nvidia.kernel_module_version or f.nvidia.userspace_version
+    if not version or f.nvidia.wsl_driver_dir:
+        return None
+    worst: tuple[str, str, str, str, str] | None = None
+    for name, cc in _undriven_ccs(f):
+        need = ctx.kb.min_driver_for_cc(cc)
+        if need and version_tuple(version) < version_tuple(need[1]) and (
+                worst is None or version_tuple(need[1]) > version_tuple(worst[3])):
+            worst = (name, cc, *need, version)
+    return worst
+
+
+def _cvd_reasons(note: str | None) -> list[str]:
+    """The parts of ``nvidia.visible_note`` about CUDA_VISIBLE_DEVICES.
+
+    Each without the ``CUDA_VISIBLE_DEVICES='…': `` prefix the probe puts on it.
+    """
+    reasons = []
+    # The probe joins its notes with "; ", which also occurs inside one ("(0-1); CUDA …").
+    for part in _NOTE_SPLIT.compiled().split(note or ""):
+        if part.startswith("CUDA_VISIBLE_DEVICES="):
+            reasons.append(part.split(": ", 1)[-1])
+    return reasons
+
+
+def _existing_entries(raw: str, gpus: list[NvidiaGpu]) -> list[str]:
+    """The entries of a CUDA_VISIBLE_DEVICES value that name a GPU, in their order."""
+    uuids = [g.uuid for g in gpus if g.uuid]
+    kept: list[str] = []
+    for entry in (e.strip() for e in raw.split(",")):
+        if not entry or entry in kept:
+            continue
+        if entry.lstrip("-").isdigit():
+            ok = 0 <= int(entry) < len(gpus)
+        elif entry.startswith("MIG-"):
+            ok = True
+        else:
+            prefix = entry if entry.startswith("GPU-") else f"GPU-{entry}"
+            ok = not uuids or sum(u.startswith(prefix) for u in uuids) == 1
+        if ok:
+            kept.append(entry)
+    return kept
 
 
 @rule(code="ED0201", name="nvidia-gpu-without-driver",
@@ -22,33 +140,52 @@ def nvidia_gpu_without_driver(ctx: Context) -> Iterator[Issue]:
     """
     ## What it checks
     NVIDIA GPUs on the PCI bus with no kernel driver bound to them, while no NVIDIA
-    kernel module is loaded.
+    kernel module is loaded. It leaves to ED0211 a driver that is installed but whose
+    nvidia-smi says it cannot reach the module, and to ED0202 a machine where nouveau
+    is loaded.
 
     ## Why it matters
     Without the driver, CUDA finds no device: every framework falls back to the CPU or
     fails with "no CUDA-capable device is detected".
 
     ## How to fix
-    Install the NVIDIA driver for your distribution (the fix names a current production
-    branch) and reboot.
+    Install the NVIDIA driver for your distribution (the fix names the newest production
+    branch that drives these GPUs) and reboot. When the user-space driver is already
+    installed and only its module is missing, rebuild the module (`sudo dkms
+    autoinstall`) and reboot instead. In a container, this is the host's job.
 
     ## Example
-    `GeForce RTX 4090 at 0000:01:00.0 has no driver bound, and no nvidia module is loaded.`
+    `GeForce RTX 4090 at 0000:01:00.0: no driver is bound and no nvidia kernel module is
+    loaded.`
 
     ## References
     - https://docs.nvidia.com/datacenter/tesla/driver-installation-guide/
     - https://ubuntu.com/server/docs/nvidia-drivers-installation
     """
     f = ctx.facts
-    if f.nvidia.gpus or f.nvidia.kernel_module_version or f.nvidia.wsl_driver_dir:
+    nv = f.nvidia
+    if nv.gpus or nv.kernel_module_version or nv.kernel_module_loaded or nv.wsl_driver_dir:
         return
-    unbound = [p for p in f.nvidia.pci_gpus if p.driver is None]
-    if not unbound:
-        return
+    unbound = [p for p in nv.pci_gpus if p.driver is None]
+    if not unbound or _communication_error(f) or _nouveau_holds_gpus(f):
+        return  # ED0211 / ED0202 say what is wrong, with the fix for that case
     names = ", ".join(f"{p.name or p.device_id} at {p.address}" for p in unbound)
-    yield Issue(f"{names}: no driver is bound and no nvidia kernel module is loaded.",
-                fix=[install_driver_command(ctx), "sudo reboot"],
-                evidence=[f"nvidia.pci_gpus[{p.address}].driver=None" for p in unbound])
+    evidence = [f"nvidia.pci_gpus[{p.address}].driver=None" for p in unbound]
+    message = f"{names}: no driver is bound and no nvidia kernel module is loaded"
+    if f.platform.in_container:
+        yield Issue(message + ".", fix=[install_driver_command(ctx)],
+                    fix_note="A container uses the host's kernel driver: install it on the "
+                             "host and reboot the host.", evidence=evidence)
+    elif nv.userspace_version:
+        yield Issue(f"{message}, though the user-space driver {nv.userspace_version} is "
+                    "installed.", fix=["sudo dkms autoinstall", "sudo reboot"],
+                    fix_note="If the module still does not load, reinstall the driver "
+                             "package; with Secure Boot on, the module must be signed "
+                             "('mokutil --sb-state').",
+                    evidence=[*evidence, "nvidia.userspace_version"])
+    else:
+        yield Issue(message + ".", fix=[install_driver_command(ctx), "sudo reboot"],
+                    evidence=evidence)
 
 
 @rule(code="ED0202", name="nouveau-drives-the-nvidia-gpu",
@@ -57,40 +194,50 @@ def nvidia_gpu_without_driver(ctx: Context) -> Iterator[Issue]:
 def nouveau_drives_the_nvidia_gpu(ctx: Context) -> Iterator[Issue]:
     """
     ## What it checks
-    An NVIDIA GPU bound to `nouveau`, or `nouveau` loaded beside NVIDIA GPUs.
+    An NVIDIA GPU bound to `nouveau`, or `nouveau` loaded while no driver drives any of
+    the NVIDIA GPUs. nouveau loaded beside GPUs that the NVIDIA driver (or vfio-pci)
+    holds is harmless and not reported.
 
     ## Why it matters
     nouveau is a display driver without CUDA. While it holds the GPU the NVIDIA module
     cannot bind to it, so CUDA sees no device even after the NVIDIA driver is installed.
 
     ## How to fix
-    Blacklist nouveau, rebuild the initramfs, install the NVIDIA driver and reboot. The
-    NVIDIA driver packages usually install the blacklist themselves.
+    Blacklist nouveau, rebuild the initramfs (`update-initramfs`, `mkinitcpio` or
+    `dracut`, by distribution), install the NVIDIA driver if it is missing, and reboot.
+    The NVIDIA driver packages usually install the blacklist themselves. In a container
+    the GPU and its driver are the host's: do this on the host.
 
     ## Example
-    `GeForce RTX 4060 Max-Q / Mobile at 0000:01:00.0 is driven by nouveau.`
+    `GeForce RTX 4060 Max-Q / Mobile at 0000:01:00.0 is driven by nouveau, which has no
+    CUDA.`
 
     ## References
     - https://docs.nvidia.com/cuda/cuda-installation-guide-linux/#disabling-nouveau
     """
     f = ctx.facts
-    on_nouveau = [p for p in f.nvidia.pci_gpus if p.driver == "nouveau"]
-    if not on_nouveau and not (f.nvidia.nouveau_loaded and has_nvidia(f)
-                               and not f.nvidia.gpus):
+    if not _nouveau_holds_gpus(f):
         return
-    where = ", ".join(f"{p.name or p.device_id} at {p.address}" for p in on_nouveau) or \
-        "the NVIDIA GPUs"
+    on_nouveau = [p for p in f.nvidia.pci_gpus if p.driver == "nouveau"]
+    if on_nouveau:
+        where = ", ".join(f"{p.name or p.device_id} at {p.address}" for p in on_nouveau)
+        message = (f"{where} {'is' if len(on_nouveau) == 1 else 'are'} driven by nouveau, "
+                   "which has no CUDA.")
+        evidence = [f"nvidia.pci_gpus[{p.address}].driver=nouveau" for p in on_nouveau]
+    else:
+        where = ", ".join(f"{p.name or p.device_id} at {p.address}" for p in f.nvidia.pci_gpus)
+        message = (f"nouveau is loaded and no driver drives {where}; nouveau has no CUDA and "
+                   "can take the GPU before NVIDIA's driver.")
+        evidence = ["nvidia.nouveau_loaded=true",
+                    *(f"nvidia.pci_gpus[{p.address}].driver=None" for p in f.nvidia.pci_gpus)]
     fix = ['printf "blacklist nouveau\\noptions nouveau modeset=0\\n" | '
-           "sudo tee /etc/modprobe.d/blacklist-nouveau.conf"]
-    fix.append("sudo update-initramfs -u" if f.os.distro_id in ("ubuntu", "debian", "pop")
-               else "sudo dracut --force")
-    if not f.nvidia.kernel_module_version:
+           "sudo tee /etc/modprobe.d/blacklist-nouveau.conf", _initramfs_command(f)]
+    if not (f.nvidia.kernel_module_version or f.nvidia.kernel_module_loaded):
         fix.append(install_driver_command(ctx))
     fix.append("sudo reboot")
-    yield Issue(f"{where} {'is' if len(on_nouveau) == 1 else 'are'} driven by nouveau, which "
-                "has no CUDA.", fix=fix,
-                evidence=[f"nvidia.pci_gpus[{p.address}].driver=nouveau" for p in on_nouveau]
-                or ["nvidia.nouveau_loaded=true"])
+    note = ("A container uses the host's kernel drivers: run these on the host."
+            if f.platform.in_container else None)
+    yield Issue(message, fix=fix, fix_note=note, evidence=evidence)
 
 
 @rule(code="ED0203", name="driver-kernel-module-and-user-space-differ",
@@ -109,10 +256,14 @@ def driver_kernel_module_and_user_space_differ(ctx: Context) -> Iterator[Issue]:
     CUDA error 803/804) until then.
 
     ## How to fix
-    Reboot. Where that is impossible, stop every GPU process and reload the modules.
+    Reboot. Where that is impossible, stop every GPU process (and
+    `nvidia-persistenced`) and reload the modules. In a container the module is the
+    host's: reboot the host, or, if the image installs its own NVIDIA driver libraries,
+    remove them so that the runtime's copies of the host's are used.
 
     ## Example
-    `Kernel module 580.173.02, user-space 580.178.`
+    `The loaded kernel module is 580.173.02, the user-space driver is 580.178: nvidia-smi
+    says 'Driver/library version mismatch'.`
 
     ## References
     - https://forums.developer.nvidia.com/t/failed-to-initialize-nvml-driver-library-version-mismatch/190421
@@ -124,14 +275,22 @@ def driver_kernel_module_and_user_space_differ(ctx: Context) -> Iterator[Issue]:
         return
     if not (mismatch_text or (kernel and user and kernel != user)):
         return
-    yield Issue(f"The loaded kernel module is {kernel or 'unknown'}, the user-space driver is "
-                f"{user or 'unknown'}" + (": nvidia-smi says 'Driver/library version mismatch'"
-                                          if mismatch_text else "") + ".",
-                fix=["sudo reboot"],
-                fix_note="Without a reboot: stop every process using the GPU, then "
-                         "'sudo rmmod nvidia_uvm nvidia_drm nvidia_modeset nvidia && "
-                         "sudo modprobe nvidia'.",
-                evidence=["nvidia.kernel_module_version", "nvidia.userspace_version"])
+    message = (f"The loaded kernel module is {kernel or 'unknown'}, the user-space driver is "
+               f"{user or 'unknown'}" + (": nvidia-smi says 'Driver/library version mismatch'"
+                                         if mismatch_text else "") + ".")
+    evidence = ["nvidia.kernel_module_version", "nvidia.userspace_version"]
+    if ctx.facts.platform.in_container:
+        yield Issue(message, fix_note="The kernel module is the host's. If the host's driver "
+                    "was upgraded, reboot the host; if this image installs its own NVIDIA "
+                    "driver libraries (libnvidia-ml, libcuda), remove them so the container "
+                    "runtime's copies of the host's are used.", evidence=evidence)
+        return
+    yield Issue(message, fix=["sudo reboot"],
+                fix_note="Without a reboot: stop every process using the GPU and "
+                         "nvidia-persistenced, then 'sudo rmmod nvidia_uvm nvidia_drm "
+                         "nvidia_modeset nvidia && sudo modprobe nvidia' (nvidia_drm cannot "
+                         "be removed while a desktop runs on the GPU).",
+                evidence=evidence)
 
 
 @rule(code="ED0204", name="cuda-visible-devices-hides-every-gpu",
@@ -151,18 +310,24 @@ def cuda_visible_devices_hides_every_gpu(ctx: Context) -> Iterator[Issue]:
     Unset it, or list the GPUs by index or UUID (`nvidia-smi -L` prints them).
 
     ## Example
-    `CUDA_VISIBLE_DEVICES='' hides both GPUs.`
+    `CUDA_VISIBLE_DEVICES='-1' hides all 2 GPUs: -1 is not a GPU index (0-1); CUDA ignores
+    it and every entry after it.`
 
     ## References
     - https://docs.nvidia.com/cuda/cuda-c-programming-guide/#env-vars
     """
     nv = ctx.facts.nvidia
     value = ctx.facts.env.variables.get("CUDA_VISIBLE_DEVICES")
-    if nv.gpus and nv.visible_devices == [] and value is not None:
-        yield Issue(f"CUDA_VISIBLE_DEVICES={value!r} hides all {len(nv.gpus)} GPU(s)."
-                    + (f" {nv.visible_note}." if nv.visible_note else ""),
-                    fix=["unset CUDA_VISIBLE_DEVICES"],
-                    evidence=[f"env.CUDA_VISIBLE_DEVICES={value!r}", "nvidia.visible_devices=[]"])
+    if not nv.gpus or nv.visible_devices != [] or value is None:
+        return
+    hides = "the GPU" if len(nv.gpus) == 1 else f"all {len(nv.gpus)} GPUs"
+    if not value.strip():
+        why = "an empty value leaves CUDA no device"
+    else:
+        why = next(iter(_cvd_reasons(nv.visible_note)), "")
+    yield Issue(f"CUDA_VISIBLE_DEVICES={value!r} hides {hides}" + (f": {why}" if why else "")
+                + ".", fix=["unset CUDA_VISIBLE_DEVICES"],
+                evidence=[f"env.CUDA_VISIBLE_DEVICES={value!r}", "nvidia.visible_devices=[]"])
 
 
 @rule(code="ED0205", name="cuda-visible-devices-entry-ignored",
@@ -179,7 +344,8 @@ def cuda_visible_devices_entry_ignored(ctx: Context) -> Iterator[Issue]:
     invisible.
 
     ## How to fix
-    List only GPUs that exist (`nvidia-smi -L`).
+    List only GPUs that exist (`nvidia-smi -L`): the fix keeps every entry that names a
+    GPU, in its order, and drops the others.
 
     ## Example
     `CUDA_VISIBLE_DEVICES='0,5,1': 5 is not a GPU index (0-1); CUDA ignores it and every
@@ -189,11 +355,19 @@ def cuda_visible_devices_entry_ignored(ctx: Context) -> Iterator[Issue]:
     - https://docs.nvidia.com/cuda/cuda-c-programming-guide/#env-vars
     """
     nv = ctx.facts.nvidia
-    note = nv.visible_note or ""
-    if nv.gpus and nv.visible_devices and ("ignores it" in note or "stops the list" in note):
-        visible = ",".join(nv.visible_devices)
-        yield Issue(note + ".", fix=[f"export CUDA_VISIBLE_DEVICES={visible}"],
-                    evidence=["env.CUDA_VISIBLE_DEVICES", "nvidia.visible_note"])
+    value = ctx.facts.env.variables.get("CUDA_VISIBLE_DEVICES")
+    if not nv.gpus or not nv.visible_devices or value is None:
+        return
+    stop = next((r for r in _cvd_reasons(nv.visible_note)
+                 if "ignores it" in r or "stops the list" in r), None)
+    if stop is None:
+        return
+    # Keep what the user listed that exists (in CUDA's numbering, as written): re-exporting
+    # only what CUDA sees now would change nothing.
+    kept = ",".join(_existing_entries(value, nv.gpus))
+    yield Issue(f"CUDA_VISIBLE_DEVICES={value!r}: {stop}.",
+                fix=[f"export CUDA_VISIBLE_DEVICES={kept}"],
+                evidence=[f"env.CUDA_VISIBLE_DEVICES={value!r}", "nvidia.visible_note"])
 
 
 @rule(code="ED0206", name="mig-enabled-without-instances",
@@ -206,27 +380,46 @@ def mig_enabled_without_instances(ctx: Context) -> Iterator[Issue]:
 
     ## Why it matters
     With MIG enabled, CUDA can only use MIG instances; a MIG-enabled GPU without any
-    offers nothing. A pending mode change does nothing until the GPU is reset.
+    offers nothing. MIG instances do not survive a reboot or a GPU reset, so a MIG GPU
+    that nothing reconfigures at boot comes back like this. A pending mode change does
+    nothing until the GPU is reset.
 
     ## How to fix
-    Create instances (`nvidia-smi mig -cgi <profiles> -C`) or disable MIG
-    (`nvidia-smi -mig 0`), then reset the GPU.
+    List the GPU's instance profiles (`nvidia-smi mig -i <gpu> -lgip`) and create
+    instances (`nvidia-smi mig -i <gpu> -cgi <profiles> -C`), and have them recreated
+    at boot (nvidia-mig-parted, or the GPU Operator's MIG manager); or disable MIG
+    (`nvidia-smi -i <gpu> -mig 0`) to use the whole GPU. A pending change needs a GPU
+    reset (`nvidia-smi -i <gpu> -r`) with no process on the GPU.
 
     ## Example
-    `GPU 0 (NVIDIA A100-SXM4-80GB) has MIG enabled and no MIG instances.`
+    `GPU 0 (NVIDIA A100-SXM4-80GB) has MIG enabled and no MIG instances: CUDA sees nothing
+    on it.`
 
     ## References
     - https://docs.nvidia.com/datacenter/tesla/mig-user-guide/
     """
     for g in ctx.facts.nvidia.gpus:
         if g.mig_mode == "Enabled" and not g.mig_devices:
-            yield Issue(f"GPU {g.index} ({g.name}) has MIG enabled and no MIG instances.",
-                        fix=[f"sudo nvidia-smi mig -i {g.index} -cgi 1g.10gb -C",
-                             f"sudo nvidia-smi -i {g.index} -mig 0"],
-                        fix_note="Either create instances (pick profiles with "
-                                 "'nvidia-smi mig -lgip') or disable MIG; not both.",
-                        evidence=[f"nvidia.gpus[{g.index}].mig_mode=Enabled"])
-        elif g.mig_pending and g.mig_pending != g.mig_mode:
+            evidence = [f"nvidia.gpus[{g.index}].mig_mode=Enabled",
+                        f"nvidia.gpus[{g.index}].mig_devices=[]"]
+            if g.mig_pending == "Disabled":
+                yield Issue(f"GPU {g.index} ({g.name}) has MIG enabled and no MIG instances; "
+                            "MIG is switched off only at the next GPU reset.",
+                            fix=[f"sudo nvidia-smi -i {g.index} -r"],
+                            fix_note="Stop every process on the GPU first.",
+                            evidence=[*evidence, f"nvidia.gpus[{g.index}].mig_pending=Disabled"])
+                continue
+            # The profiles a GPU offers depend on its model and memory (1g.5gb on an A100
+            # 40GB, 1g.10gb on 80GB boards): list them rather than guess one.
+            yield Issue(f"GPU {g.index} ({g.name}) has MIG enabled and no MIG instances: CUDA "
+                        "sees nothing on it.",
+                        fix=[f"sudo nvidia-smi mig -i {g.index} -lgip",
+                             f"sudo nvidia-smi mig -i {g.index} -cgi <profile>[,<profile>…] -C"],
+                        fix_note="MIG instances do not survive a reboot: recreate them at boot "
+                                 "(nvidia-mig-parted). To use the whole GPU instead, disable "
+                                 f"MIG: 'sudo nvidia-smi -i {g.index} -mig 0'.",
+                        evidence=evidence)
+        elif g.mig_pending and g.mig_mode and g.mig_pending != g.mig_mode:
             yield Issue(f"GPU {g.index} ({g.name}): MIG mode changes to {g.mig_pending} only "
                         "after a GPU reset.", fix=[f"sudo nvidia-smi -i {g.index} -r"],
                         severity=Severity.INFO,
@@ -307,23 +500,29 @@ def gpu_bound_to_vfio(ctx: Context) -> Iterator[Issue]:
     hypervisor, and a surprise elsewhere.
 
     ## How to fix
-    If this host should use it, remove the GPU's id from the vfio-pci configuration
-    (`/etc/modprobe.d/vfio.conf`, the kernel command line) and reboot.
+    If this host should use it, remove the GPU's vendor:device id (`10de:2236`) from the
+    vfio-pci configuration (an `options vfio-pci ids=` line in `/etc/modprobe.d`, or
+    `vfio-pci.ids=` on the kernel command line), rebuild the initramfs and reboot.
 
     ## Example
-    `A10 at 0000:65:00.0 is bound to vfio-pci.`
+    `A10 at 0000:65:00.0 is bound to vfio-pci: reserved for a virtual machine, unusable
+    here.`
 
     ## References
     - https://docs.kernel.org/driver-api/vfio.html
     """
-    gpus = [*ctx.facts.nvidia.pci_gpus, *ctx.facts.rocm.pci_gpus]
-    for p in gpus:
+    f = ctx.facts
+    gpus = [*(("nvidia", p) for p in f.nvidia.pci_gpus), *(("rocm", p) for p in f.rocm.pci_gpus)]
+    for section, p in gpus:
         if p.driver == "vfio-pci":
+            pci_id = f"{_PCI_VENDOR.get(p.vendor, p.vendor)}:{p.device_id}"
             yield Issue(f"{p.name or p.device_id} at {p.address} is bound to vfio-pci: "
                         "reserved for a virtual machine, unusable here.",
-                        fix_note="Intended on a passthrough host. Otherwise remove "
-                                 f"{p.vendor} id from the vfio-pci ids and reboot.",
-                        evidence=[f"pci_gpus[{p.address}].driver=vfio-pci"])
+                        fix_note="Intended on a passthrough host. To use it here instead, "
+                                 f"remove {pci_id} from the vfio-pci ids ('options vfio-pci "
+                                 "ids=' in /etc/modprobe.d, or vfio-pci.ids= on the kernel "
+                                 f"command line), then '{_initramfs_command(f)}' and reboot.",
+                        evidence=[f"{section}.pci_gpus[{p.address}].driver=vfio-pci"])
 
 
 @rule(code="ED0210", name="nvidia-device-files-not-accessible",
@@ -339,11 +538,13 @@ def nvidia_device_files_not_accessible(ctx: Context) -> Iterator[Issue]:
     initialization failed") although root sees the GPUs.
 
     ## How to fix
-    Add the user to the group that owns the files and log in again, or fix the
-    driver's device-file mode (`NVreg_DeviceFileMode`) so everyone may open them.
+    Where the owning group may read and write the files, add the user to that group and
+    log in again. Otherwise set the driver's device-file mode (`NVreg_DeviceFileMode`,
+    0666 is the driver's default) so everyone may open them, and reload the driver.
 
     ## Example
-    `/dev/nvidia0 is crw-rw---- root:video and bob is not in video.`
+    `bob cannot open /dev/nvidia0 (crw-rw---- group video), /dev/nvidiactl (crw-rw----
+    group video).`
 
     ## References
     - https://download.nvidia.com/XFree86/Linux-x86_64/latest/README/faq.html
@@ -352,15 +553,23 @@ def nvidia_device_files_not_accessible(ctx: Context) -> Iterator[Issue]:
     denied = [n for n in f.nvidia.device_nodes if n.accessible is False]
     if not denied:
         return
-    groups = sorted({n.group for n in denied if n.group and n.group != "root"})
+    # Joining the group helps only where the group itself may read and write.
+    groups = sorted({n.group for n in denied if n.group and n.group != "root"
+                     and (n.mode or "")[4:6] == "rw"})
     user = f.user.name or "$USER"
-    fix = [f"sudo usermod -aG {','.join(groups)} {user}"] if groups else []
-    yield Issue(f"{user} cannot open " + ", ".join(f"{n.path} ({n.mode} group {n.group})"
-                                                   for n in denied) + ".",
-                fix=fix, fix_note="Log out and in again for the group to take effect."
-                if groups else "The files are root-only: set NVreg_DeviceFileMode=0666 in "
-                "/etc/modprobe.d and reload the driver.",
-                evidence=[f"nvidia.device_nodes[{n.path}].accessible=false" for n in denied])
+    message = f"{user} cannot open " + ", ".join(f"{n.path} ({n.mode} group {n.group})"
+                                                 for n in denied) + "."
+    evidence = [f"nvidia.device_nodes[{n.path}].accessible=false" for n in denied]
+    if groups:
+        yield Issue(message, fix=[f"sudo usermod -aG {','.join(groups)} {user}"],
+                    fix_note="Log out and in again for the group to take effect.",
+                    evidence=evidence)
+        return
+    yield Issue(message, fix=["echo 'options nvidia NVreg_DeviceFileMode=0666' | "
+                              "sudo tee /etc/modprobe.d/nvidia-device-mode.conf",
+                              _initramfs_command(f), "sudo reboot"],
+                fix_note="No group may open the files: give them the driver's default mode "
+                         "(0666) back.", evidence=evidence)
 
 
 @rule(code="ED0211", name="nvidia-driver-not-answering",
@@ -371,15 +580,21 @@ def nvidia_driver_not_answering(ctx: Context) -> Iterator[Issue]:
     ## What it checks
     nvidia-smi's and NVML's errors when no GPU is listed: "couldn't communicate with the
     NVIDIA driver", "Driver Not Loaded", "No devices were found", NVML "Unknown Error".
+    Under WSL 2 with a Linux driver library installed inside the distribution, ED0604
+    says why instead; a GPU newer than the driver is ED0215's.
 
     ## Why it matters
     Most often the kernel was upgraded and the driver's module was not rebuilt for it
-    (DKMS), so the module cannot load. In a container, "Unknown Error" after a
+    (DKMS), so the module cannot load. "No devices were found" means the module loaded
+    but could not bring up any GPU (the kernel log says why: Resizable BAR / Above 4G
+    decoding off, a fault). In a container, "Unknown Error" after a
     `systemctl daemon-reload` on the host means the container lost its device access.
 
     ## How to fix
     Rebuild and load the module (`sudo dkms autoinstall`, or reinstall the driver
-    package) and reboot; in a container, restart the container.
+    package) and reboot. For "No devices were found", read the kernel log
+    (`dmesg | grep NVRM`). In a container, restart the container, or fix the host's
+    driver; under WSL 2, update the Windows driver.
 
     ## Example
     `nvidia-smi: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.`
@@ -390,21 +605,42 @@ def nvidia_driver_not_answering(ctx: Context) -> Iterator[Issue]:
     """
     f = ctx.facts
     nv = f.nvidia
-    errors = [e for e in (nv.smi_error, nv.nvml_error) if e]
-    text = " ".join(errors)
-    if nv.gpus or not errors or "version mismatch" in text or any(t in text for t in _LOST):
+    error = _communication_error(f)
+    if error is None:
         return
-    if not any(t in text for t in _NO_COMMUNICATION):
-        return
-    if f.platform.in_container:
-        fix = ["docker restart <container>"]
-        note = ("Inside a container: if the host ran 'systemctl daemon-reload', the container "
-                "lost its GPU access; restart it (newer toolkits: run with CDI).")
+    evidence = ["nvidia.smi_error" if error == nv.smi_error else "nvidia.nvml_error"]
+    unknown = error.strip().endswith("Unknown Error")
+    if nv.wsl_driver_dir or f.platform.wsl == 2:
+        if nv.shadowing_libraries:
+            return  # ED0604: a Linux driver library inside WSL hides the Windows driver's
+        fix = [install_driver_command(ctx)]
+        note = ("WSL 2 uses the Windows driver; after updating it, run 'wsl --shutdown' in "
+                "Windows and reopen the distribution.")
+    elif f.platform.in_container:
+        if unknown:
+            fix = ["docker restart <container>"]
+            note = ("If the host ran 'systemctl daemon-reload', the container lost its GPU "
+                    "access; restart it (newer toolkits: run it with CDI devices).")
+        else:
+            fix = []
+            note = ("A container uses the host's driver: run nvidia-smi on the host; if it "
+                    "fails there too, rebuild the module there ('sudo dkms autoinstall') and "
+                    "reboot the host.")
+    elif "No devices were found" in error:
+        if _driver_older_than_gpu(ctx):
+            return  # ED0215: the driver does not know this GPU
+        fix = ["sudo dmesg | grep -i nvrm"]
+        note = ("The nvidia module is loaded but brought up no GPU; the kernel log says why "
+                "(RmInitAdapter failed: Resizable BAR / Above 4G decoding off in the firmware, "
+                "a GPU fault).")
+    elif unknown:
+        fix = ["sudo dmesg | grep -i -e nvrm -e xid", "sudo reboot"]
+        note = "If it returns after a reboot, look at the kernel log's NVRM lines."
     else:
         fix = ["sudo dkms autoinstall", "sudo reboot"]
-        note = "If the module still fails to load, reinstall the driver package."
-    yield Issue(f"{errors[0]}", fix=fix, fix_note=note,
-                evidence=["nvidia.smi_error" if nv.smi_error else "nvidia.nvml_error"])
+        note = ("If the module still fails to load, reinstall the driver package; with "
+                "Secure Boot on, the module must be signed ('mokutil --sb-state').")
+    yield Issue(error, fix=fix, fix_note=note, evidence=evidence)
 
 
 @rule(code="ED0212", name="mixed-gpus-numbered-fastest-first",
@@ -451,10 +687,11 @@ def driver_branch_past_end_of_life(ctx: Context) -> Iterator[Issue]:
     framework builds will not run on it.
 
     ## How to fix
-    Move to a supported production branch.
+    Move to a supported production branch (the newest one that still drives these
+    GPUs). Where no newer branch drives them, the GPUs themselves are out of support.
 
     ## Example
-    `Driver 470.223.02 (branch 470) reached end of life in 2024-09.`
+    `Driver 535.86.05 (branch 535) reached end of life in 2026-06.`
 
     ## References
     - https://docs.nvidia.com/datacenter/tesla/drivers/supported-drivers-and-cuda-toolkit-versions.html
@@ -465,17 +702,26 @@ def driver_branch_past_end_of_life(ctx: Context) -> Iterator[Issue]:
         return
     row = ctx.kb.driver_branch(version)
     eol = (row or {}).get("end_of_life")
-    if eol and f.collected_at[:7] > eol:
-        evidence = [f"nvidia.userspace_version={version}"]
-        message = f"Driver {version} (branch {row['branch']}) reached end of life in {eol}."
-        best = ctx.kb.recommended_branch([cc for _, cc in gpu_ccs(f)])
-        if version_tuple(best)[:1] <= version_tuple(version)[:1]:
-            # The GPU itself is out of support: no newer branch drives it.
-            yield Issue(message, fix_note=f"No newer driver branch supports these GPUs "
-                        f"({', '.join(sorted({n for n, _ in gpu_ccs(f)}))}); {row['branch']} "
-                        "is their last. Plan to replace them.", evidence=evidence)
-        else:
-            yield Issue(message, fix=[install_driver_command(ctx)], evidence=evidence)
+    if not (eol and f.collected_at[:7] > eol):
+        return
+    source = "userspace_version" if f.nvidia.userspace_version else "kernel_module_version"
+    evidence = [f"nvidia.{source}={version}", f"collected_at={f.collected_at}"]
+    message = f"Driver {version} (branch {row['branch']}) reached end of life in {eol}."
+    ccs = gpu_ccs(f)
+    best = ctx.kb.recommended_branch([cc for _, cc in ccs])
+    if version_tuple(best)[:1] > version_tuple(version)[:1]:
+        yield Issue(message, fix=[install_driver_command(ctx)], evidence=evidence)
+        return
+    capped = sorted({n for n, cc in ccs if ctx.kb.last_branch_for_cc(cc)})
+    if capped:
+        # The GPUs themselves are out of support: no newer branch drives them.
+        yield Issue(message, fix_note=f"No newer driver branch supports these GPUs "
+                    f"({', '.join(capped)}); {row['branch']} is their last. Plan to replace "
+                    "them.", evidence=evidence)
+    else:
+        yield Issue(message, fix_note="This envdoctor knows no newer production branch; "
+                    "install the current one from NVIDIA "
+                    "(https://www.nvidia.com/Download/index.aspx).", evidence=evidence)
 
 
 @rule(code="ED0214", name="gpu-lost",
@@ -485,7 +731,8 @@ def gpu_lost(ctx: Context) -> Iterator[Issue]:
     """
     ## What it checks
     nvidia-smi and NVML errors that say a GPU is lost ("GPU is lost", "Unable to
-    determine the device handle …: Unknown Error").
+    determine the device handle …: Unknown Error"), and NVML failing to open one GPU with
+    "Unknown Error", "GPU is lost" or "GPU requires reset".
 
     ## Why it matters
     The driver lost contact with the GPU (an Xid 79 "fallen off the bus", power or
@@ -504,7 +751,7 @@ def gpu_lost(ctx: Context) -> Iterator[Issue]:
     """
     nv = ctx.facts.nvidia
     for error in (nv.smi_error, nv.nvml_error):
-        if error and any(t in error for t in _LOST):
+        if error and (any(t in error for t in _LOST) or _NVML_GPU_LOST.match(error)):
             yield Issue(error, fix=["sudo dmesg | grep -i xid", "sudo reboot"],
                         evidence=["nvidia.smi_error" if error == nv.smi_error
                                   else "nvidia.nvml_error"])
@@ -517,9 +764,10 @@ def gpu_lost(ctx: Context) -> Iterator[Issue]:
 def driver_older_than_gpu(ctx: Context) -> Iterator[Issue]:
     """
     ## What it checks
-    Each NVIDIA GPU's compute capability against the driver: NVIDIA adds a GPU
-    generation in the driver released with the first CUDA that builds for it (Hopper
-    and Ada with CUDA 11.8 and R520, Blackwell with CUDA 12.8 and R570).
+    The compute capability of each NVIDIA GPU the driver does not report against the
+    driver: NVIDIA adds a GPU generation in the driver released with the first CUDA that
+    builds for it (Hopper and Ada with CUDA 11.8 and R520, Blackwell with CUDA 12.8 and
+    R570). A GPU the driver lists is driven, whatever its version.
 
     ## Why it matters
     An older driver does not recognise the GPU: the kernel log says "The NVIDIA GPU …
@@ -540,19 +788,18 @@ def driver_older_than_gpu(ctx: Context) -> Iterator[Issue]:
     - https://docs.nvidia.com/cuda/cuda-c-programming-guide/#compute-capabilities
     """
     f = ctx.facts
-    version = f.nvidia.kernel_module_version or f.nvidia.userspace_version
-    if not version or f.nvidia.wsl_driver_dir:
-        return
-    worst: tuple[str, str, str, str] | None = None
-    for name, cc in gpu_ccs(f):
-        need = ctx.kb.min_driver_for_cc(cc)
-        if need and version_tuple(version) < version_tuple(need[1]) and (
-                worst is None or version_tuple(need[1]) > version_tuple(worst[3])):
-            worst = (name, cc, *need)
+    worst = _driver_older_than_gpu(ctx)
     if worst is None:
         return
-    name, cc, cuda, minimum = worst
-    yield Issue(f"{name} (compute capability {cc}) needs driver >= {minimum} (the first with "
-                f"CUDA {cuda}); this one is {version}.",
-                fix=[install_driver_command(ctx, minimum), "sudo reboot"],
-                evidence=[f"nvidia.kernel_module_version={version}"])
+    name, cc, cuda, minimum, version = worst
+    source = ("nvidia.kernel_module_version" if f.nvidia.kernel_module_version
+              else "nvidia.userspace_version")
+    message = (f"{name} (compute capability {cc}) needs driver >= {minimum} (the first with "
+               f"CUDA {cuda}); this one is {version}.")
+    if f.platform.in_container:
+        yield Issue(message, fix=[install_driver_command(ctx, minimum)],
+                    fix_note="A container uses the host's driver: upgrade it on the host and "
+                             "reboot the host.", evidence=[f"{source}={version}"])
+        return
+    yield Issue(message, fix=[install_driver_command(ctx, minimum), "sudo reboot"],
+                evidence=[f"{source}={version}"])

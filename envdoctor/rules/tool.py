@@ -21,8 +21,10 @@ def probe_failed(ctx: Context) -> Iterator[Issue]:
     report may miss problems in that area.
 
     ## How to fix
-    Read the probe's detail. If it names a file or program, check it; if it names an
-    exception inside envdoctor, rerun with `-v` and report it.
+    Read the probe's detail. If it names a file or program, check it (its permissions,
+    whether it runs by hand). If it is `probe crashed: …`, an exception inside
+    envdoctor, report it with the snapshot (`envdoctor snapshot -o facts.json`), which
+    records every probe's status, sources and problems.
 
     ## Example
     `nvidia: probe crashed: ValueError: …`
@@ -33,8 +35,9 @@ def probe_failed(ctx: Context) -> Iterator[Issue]:
     for record in ctx.facts.probes:
         if record.status is ProbeStatus.FAILED:
             yield Issue(f"{record.name}: {record.detail or 'no detail'}",
-                        fix_note="Rerun with 'envdoctor -v check'; if the detail names "
-                                 "envdoctor itself, report it with the snapshot.",
+                        fix_note="Check the file or program the detail names; if it says "
+                                 "'probe crashed', that is a bug in envdoctor: report it with "
+                                 "'envdoctor snapshot -o facts.json' attached.",
                         evidence=[f"probes.{record.name}.status=failed"])
 
 
@@ -88,7 +91,8 @@ def newer_than_knowledge_base(ctx: Context) -> Iterator[Issue]:
     installed data covers and its as-of dates.
 
     ## Example
-    `NVIDIA driver 620.12 is newer than the newest branch the knowledge base knows (610).`
+    `NVIDIA driver 620.12 (newest known branch 610) is newer than envdoctor's knowledge
+    base: checks that need its rows are skipped.`
 
     ## References
     - `envdoctor knowledge`

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 from envdoctor.config import Config, Waiver
@@ -73,10 +72,10 @@ def test_severity_override_and_fail_on_warning() -> None:
 
 def test_a_waiver_holds_until_its_date_then_the_finding_returns() -> None:
     facts = build(HOST, SPLIT)
-    config = Config(waivers=(Waiver("ED0203", "reboot booked", dt.date(2026, 12, 1)),))
-    before = Doctor(config=config, today=dt.date(2026, 12, 1)).check(facts)
+    config = Config(waivers=(Waiver("ED0203", "reboot booked", "2026-12-01"),))
+    before = Doctor(config=config, today="2026-12-01").check(facts)
     assert [i.reason for i in before.ignored] == ["reboot booked (until 2026-12-01)"]
-    after = Doctor(config=config, today=dt.date(2026, 12, 2)).check(facts)
+    after = Doctor(config=config, today="2026-12-02").check(facts)
     back = next(f for f in after.findings if f.code == "ED0203")
     assert "The waiver 'reboot booked' ended on 2026-12-01." in (back.fix_note or "")
 
