@@ -11,7 +11,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,15 +24,16 @@ if TYPE_CHECKING:
     from envdoctor.config import Config
     from envdoctor.facts import Facts
 
-app = typer.Typer(
-    name="envdoctor",
-    help="Diagnose GPU environments for machine learning, and provision ones that work.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+_APP_SETTINGS: dict[str, Any] = {
+    "name": "envdoctor",
+    "help": "Diagnose GPU environments for machine learning, and provision ones that work.",
+    "no_args_is_help": True,
+    "add_completion": False,
+    "pretty_exceptions_enable": False,
+    "rich_markup_mode": None,
+    "context_settings": {"help_option_names": ["-h", "--help"]},
+}
+app = typer.Typer(**_APP_SETTINGS)
 
 
 class ColorMode(str, Enum):
@@ -291,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     verbose = any(a in ("-v", "--verbose") for a in args)
     try:
-        result = app(args=args, prog_name="envdoctor", standalone_mode=False)
+        result = _app_for(args)(args=args, prog_name="envdoctor", standalone_mode=False)
     except EnvdoctorError as exc:
         _fail(exc.message, exc.hint)
         if verbose:
@@ -328,6 +329,23 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         return 2
     return result if isinstance(result, int) else 0
+
+
+def _app_for(args: list[str]) -> typer.Typer:
+    """The app with only the command being run, when that is clear from ``args``.
+
+    Typer turns every registered command into a Click command on each run (about a
+    millisecond each); ``check`` is meant to take a tenth of a second, so it should not
+    pay for ``plan`` and the rest. Help and unknown commands get the full app.
+    """
+    wanted = next((a for a in args if not a.startswith("-")), None)
+    for info in app.registered_commands:
+        if info.callback is not None and wanted == (info.name or info.callback.__name__):
+            light = typer.Typer(**_APP_SETTINGS)
+            light.registered_callback = app.registered_callback
+            light.registered_commands.append(info)
+            return light
+    return app
 
 
 def _command_of(args: list[str]) -> str:

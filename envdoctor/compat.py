@@ -64,3 +64,18 @@ def arch_range(arch_list: list[str]) -> str:
     if ptx:
         text += f" + PTX {', '.join(ptx)}"
     return text
+
+
+# HSA_OVERRIDE_GFX_VERSION lets ROCm treat a consumer card as the supported member of its
+# family (ROCm reads major.minor.stepping). It is a community workaround, not supported by
+# AMD: kernels built for the sibling usually run, sometimes crash or compute garbage.
+_GFX_FAMILIES = {"gfx103": ("gfx1030", "10.3.0"), "gfx110": ("gfx1100", "11.0.0"),
+                 "gfx120": ("gfx1200", "12.0.0")}
+
+
+def gfx_override(gfx: str | None) -> tuple[str, str] | None:
+    """(sibling target, HSA_OVERRIDE_GFX_VERSION value) for a consumer AMD target."""
+    if not gfx or len(gfx) != 7:
+        return None
+    sibling = _GFX_FAMILIES.get(gfx[:6])
+    return sibling if sibling and sibling[0] != gfx else None

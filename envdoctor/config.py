@@ -25,9 +25,7 @@ waiver must not silently waive nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,51 +41,63 @@ class ConfigError(EnvdoctorError):
     """The configuration file or options are invalid."""
 
 
-@dataclass(frozen=True)
 class Waiver:
     """A finding the team decided to live with, and why."""
 
-    code: str
-    reason: str
-    until: dt.date | None = None
+    __slots__ = ("code", "reason", "until")
 
-    def active(self, today: dt.date) -> bool:
-        """Whether the waiver still applies on ``today``."""
+    def __init__(self, code: str, reason: str, until: str | None = None) -> None:
+        self.code = code
+        self.reason = reason
+        self.until = until
+        """Last day (ISO ``YYYY-MM-DD``) the waiver holds, or ``None`` for no end."""
+
+    def active(self, today: str) -> bool:
+        """Whether the waiver still applies on ``today`` (ISO date; they sort as strings)."""
         return self.until is None or today <= self.until
 
 
-@dataclass(frozen=True)
 class Config:
-    """Resolved settings (file and command line merged)."""
+    """Resolved settings (file and command line merged).
 
-    select: tuple[str, ...] = ()
-    """Codes or prefixes to run; empty means every rule."""
-    ignore: tuple[tuple[str, str], ...] = ()
-    """(code, name or prefix; where it was asked for) whose findings are counted, not shown."""
-    fail_on: Severity = Severity.ERROR
-    """The least severity that makes ``check`` exit 1."""
-    severity: dict[str, Severity] = field(default_factory=dict)
-    """Per-code severity overrides."""
-    waivers: tuple[Waiver, ...] = ()
-    source: str | None = None
-    """The file the settings came from (for messages), or ``None``."""
+    Plain slotted classes rather than dataclasses: this is on the path of every ``check``,
+    and building dataclasses costs milliseconds at import.
+    """
+
+    __slots__ = ("fail_on", "ignore", "select", "severity", "source", "waivers")
+
+    def __init__(self, *, select: tuple[str, ...] = (),
+                 ignore: tuple[tuple[str, str], ...] = (), fail_on: Severity = Severity.ERROR,
+                 severity: dict[str, Severity] | None = None, waivers: tuple[Waiver, ...] = (),
+                 source: str | None = None) -> None:
+        self.select = select
+        """Codes or prefixes to run; empty means every rule."""
+        self.ignore = ignore
+        """(code, name or prefix; where it was asked for): counted, not shown."""
+        self.fail_on = fail_on
+        """The least severity that makes ``check`` exit 1."""
+        self.severity = severity or {}
+        """Per-code severity overrides."""
+        self.waivers = waivers
+        self.source = source
+        """The file the settings came from (for messages), or ``None``."""
 
     def selects(self, code: str) -> bool:
         """Whether the rule ``code`` runs at all."""
         return not self.select or any(code.startswith(s) for s in self.select)
 
-    def ignore_reason(self, code: str, name: str, today: dt.date) -> str | None:
+    def ignore_reason(self, code: str, name: str, today: str) -> str | None:
         """Why findings of this rule are ignored, or ``None`` when they are reported."""
         for entry, origin in self.ignore:
             if code.startswith(entry) or name == entry:
                 return origin
         for waiver in self.waivers:
             if waiver.code == code and waiver.active(today):
-                until = f" (until {waiver.until.isoformat()})" if waiver.until else ""
+                until = f" (until {waiver.until})" if waiver.until else ""
                 return f"{waiver.reason}{until}"
         return None
 
-    def expired_waiver(self, code: str, today: dt.date) -> Waiver | None:
+    def expired_waiver(self, code: str, today: str) -> Waiver | None:
         """A waiver for this rule whose ``until`` has passed (its finding is back)."""
         return next((w for w in self.waivers if w.code == code and not w.active(today)),
                     None)
@@ -99,9 +109,9 @@ class Config:
             else self.select
         extra = tuple((e, f"--ignore {e}") for e in check_selectors(ignore or [], known,
                                                                     "--ignore"))
-        return replace(self, select=new_select, ignore=self.ignore + extra,
-                       fail_on=parse_fail_on(fail_on, "--fail-on") if fail_on
-                       else self.fail_on)
+        return Config(select=new_select, ignore=self.ignore + extra,
+                      fail_on=parse_fail_on(fail_on, "--fail-on") if fail_on else self.fail_on,
+                      severity=self.severity, waivers=self.waivers, source=self.source)
 
 
 def load_config(*, path: Path | None = None, search_from: Path | None = None,
@@ -142,16 +152,22 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
 
 def _read_table(path: Path, *, required: bool) -> dict[str, Any] | None:
     try:
-        import tomllib  # noqa: PLC0415 - only when a config file exists
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]  # noqa: PLC0415
-
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}",
                           hint="check the file's permissions") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text: {exc}",
+                          hint="fix the file, or pass --no-config to run without it") from None
+    if not required and "envdoctor" not in text:
+        return None  # most pyproject.toml files: no need to parse them
+    try:
+        import tomllib  # noqa: PLC0415 - only when there is a file to read
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]  # noqa: PLC0415
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}",
                           hint="fix the syntax, or pass --no-config to run without it") from None
     if path.name == "pyproject.toml":
@@ -204,15 +220,19 @@ def _waiver(raw: Any, source: str, known: dict[str, str] | None) -> Waiver:  # n
                           hint="say why the team accepts it: reason = \"…\"")
     (resolved,) = check_selectors([code], known, source, exact=True)
     until = raw.get("until")
-    if isinstance(until, str):
-        try:
-            until = dt.date.fromisoformat(until)
-        except ValueError:
-            raise ConfigError(f"{source}: waiver {code}: until = {until!r} is not a date",
-                              hint='use YYYY-MM-DD, e.g. until = "2026-12-31"') from None
-    if until is not None and not isinstance(until, dt.date):
-        raise ConfigError(f"{source}: waiver {code}: until must be a date",
-                          hint='use YYYY-MM-DD, e.g. until = 2026-12-31')
+    if until is not None:
+        import datetime as dt  # noqa: PLC0415 - only for waivers with an end date
+
+        if isinstance(until, str):
+            try:
+                until = dt.date.fromisoformat(until)
+            except ValueError:
+                raise ConfigError(f"{source}: waiver {code}: until = {until!r} is not a date",
+                                  hint='use YYYY-MM-DD, e.g. until = "2026-12-31"') from None
+        if not isinstance(until, dt.date) or isinstance(until, dt.datetime):
+            raise ConfigError(f"{source}: waiver {code}: until must be a date",
+                              hint="use YYYY-MM-DD, e.g. until = 2026-12-31")
+        until = until.isoformat()
     return Waiver(code=resolved, reason=reason.strip(), until=until)
 
 

@@ -9,7 +9,7 @@ raises becomes an ED0003 finding about itself; the others still run.
 
 from __future__ import annotations
 
-import datetime as dt
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,7 @@ class Doctor:
     """Evaluate facts and produce a report."""
 
     def __init__(self, *, config: Config | None = None, kb: KnowledgeBase | None = None,
-                 rules: Iterable[Rule] | None = None, today: dt.date | None = None) -> None:
+                 rules: Iterable[Rule] | None = None, today: str | None = None) -> None:
         from envdoctor.config import Config  # noqa: PLC0415
         from envdoctor.knowledge import KnowledgeBase  # noqa: PLC0415
         from envdoctor.rules import all_rules  # noqa: PLC0415
@@ -34,7 +34,8 @@ class Doctor:
         self.config = config or Config()
         self.kb = kb or KnowledgeBase()
         self.rules = list(rules) if rules is not None else all_rules()
-        self.today = today or dt.date.today()
+        # ISO date (waivers end on local days); strings avoid importing datetime.
+        self.today = today or time.strftime("%Y-%m-%d")
 
     def check(self, facts: Facts) -> Report:
         """Return the findings for ``facts``, errors first, waived ones set apart."""

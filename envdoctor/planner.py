@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from envdoctor._util import lazy_re, major_minor, version_tuple
-from envdoctor.compat import arch_range, arch_support
+from envdoctor.compat import arch_range, arch_support, gfx_override
 from envdoctor.errors import UsageError
 
 if TYPE_CHECKING:
@@ -61,6 +61,11 @@ class Target:
     system: str = "Linux"
 
     @property
+    def driver_os(self) -> str:
+        """Which driver table applies: under WSL the driver is the Windows host's."""
+        return "windows" if self.wsl or self.system == "Windows" else "linux"
+
+    @property
     def nvidia(self) -> list[GpuTarget]:
         """The NVIDIA GPUs."""
         return [g for g in self.gpus if g.vendor == "nvidia"]
@@ -72,8 +77,7 @@ class Target:
 
     def describe(self) -> str:
         """One line: GPUs, driver, Python."""
-        gpus = ", ".join(f"{g.name} ({g.compute_capability or g.gfx or '?'})"
-                         for g in self.gpus) or "no GPU"
+        gpus = gpu_list(self.gpus) or "no GPU"
         parts = [gpus]
         if self.driver:
             parts.append(f"driver {self.driver}")
@@ -278,13 +282,21 @@ class Planner:
                         ["no GPU to use" if not cpu else "a CPU build was asked for"]))
                 continue
             if amd and not nvidia:
-                choice = self._torch_rocm(release, variants, amd, s)
+                choice = self._torch_rocm(release, variants, amd, s, trust_unknown=False)
                 if choice:
                     return self._plan(request, target, s, choice)
                 continue
             choice = self._torch_cuda(release, variants, target, s)
             if choice:
                 return self._plan(request, target, s, choice)
+        if amd and not nvidia and not cpu:
+            # No build is known to cover the GPU: fall back to one whose target list the
+            # knowledge base lacks, and say so.
+            for release in releases:
+                choice = self._torch_rocm(release, release.get("variants", {}), amd, s,
+                                          trust_unknown=True)
+                if choice:
+                    return self._plan(request, target, s, choice)
         if nvidia and not cpu:
             upgrade = self._torch_driver_upgrade(releases, target)
             return Plan(request, target, None, upgrade, tuple(s.rejected), tuple(s.notes))
@@ -309,7 +321,7 @@ class Planner:
                 s.rejected.append(f"{label}: compiled for {arch_range(variant['arch'])}, "
                                   f"no code for {missing}")
                 continue
-            need = self.kb.driver_need(variant["cuda"])
+            need = self.kb.driver_need(variant["cuda"], target.driver_os)
             if target.driver and need and need.minimum and version_tuple(
                     target.driver) < version_tuple(need.minimum):
                 s.rejected.append(f"{label}: CUDA {variant['cuda']} needs driver >= "
@@ -331,7 +343,7 @@ class Planner:
                        f"{self._need_text(variant['cuda'])})"]
         elif compat:
             name, variant = compat[-1]
-            need = self.kb.driver_need(variant["cuda"])
+            need = self.kb.driver_need(variant["cuda"], target.driver_os)
             reasons = [f"CUDA {variant['cuda']} runs on driver {target.driver} through CUDA "
                        f"minor-version compatibility (CUDA {variant['cuda'].split('.')[0]}.x "
                        f"needs >= {need.compat if need else '?'}); the closest build to the "
@@ -342,8 +354,7 @@ class Planner:
             return None
         if variant.get("arch"):
             reasons.append(f"compiled for {arch_range(variant['arch'])}, which covers "
-                           + ", ".join(f"{g.name} ({g.compute_capability})"
-                                       for g in target.nvidia))
+                           + gpu_list(target.nvidia))
         return self._torch_choice(release, name, variant, reasons)
 
     def _need_text(self, cuda: str) -> str:
@@ -364,20 +375,46 @@ class Planner:
         return worst
 
     def _torch_rocm(self, release: dict[str, Any], variants: dict[str, Any],
-                    amd: list[GpuTarget], s: _Search) -> Choice | None:
+                    amd: list[GpuTarget], s: _Search, *, trust_unknown: bool) -> Choice | None:
+        """The newest ROCm variant built for every AMD GPU.
+
+        For consumer cards, also one built for the family member that
+        ``HSA_OVERRIDE_GFX_VERSION`` passes them off as (with a labelled note).
+        """
         rocm_variants = sorted(((k, v) for k, v in variants.items() if v.get("rocm")),
                                key=lambda kv: version_tuple(kv[1]["rocm"]), reverse=True)
+        label = f"torch {release['latest']}"
+        overridden: tuple[str, dict[str, Any], list[tuple[str, str]]] | None = None
         for name, variant in rocm_variants:
             gfx = variant.get("gfx")
-            missing = [g.gfx for g in amd if gfx and g.gfx not in gfx]
-            if missing:
-                s.rejected.append(f"torch {release['latest']}+{name}: built for "
-                                  f"{', '.join(gfx or [])}, not {', '.join(map(str, missing))}")
+            if gfx is None:
+                if trust_unknown:
+                    return self._torch_choice(release, name, variant, [
+                        f"ROCm {variant['rocm']} build; its GPU target list is not in the "
+                        "knowledge base, so whether it covers "
+                        f"{', '.join(g.gfx or '?' for g in amd)} is not known"])
+                s.rejected.append(f"{label}+{name}: its GPU target list is not in the knowledge "
+                                  "base")
                 continue
-            return self._torch_choice(release, name, variant, [
-                f"ROCm {variant['rocm']} build" + (f" with {', '.join(g.gfx or '?' for g in amd)}"
-                                                   if gfx else "")])
-        return None
+            missing = [g for g in amd if g.gfx not in gfx]
+            if not missing:
+                return self._torch_choice(release, name, variant, [
+                    f"ROCm {variant['rocm']} build for {', '.join(g.gfx or '?' for g in amd)}"])
+            siblings = [gfx_override(g.gfx) for g in missing]
+            if overridden is None and all(sib and sib[0] in gfx for sib in siblings):
+                overridden = (name, variant, [sib for sib in siblings if sib])
+            s.rejected.append(f"{label}+{name}: built for {', '.join(gfx)}, not "
+                              f"{', '.join(str(g.gfx) for g in missing)}")
+        if overridden is None:
+            return None
+        name, variant, siblings = overridden
+        sibling, value = siblings[0]
+        s.notes.append(f"Unsupported workaround: export HSA_OVERRIDE_GFX_VERSION={value} makes "
+                       f"ROCm run the {sibling} code on this card; it usually works for the "
+                       "same family, but AMD does not support it and some kernels fail.")
+        return self._torch_choice(release, name, variant, [
+            f"ROCm {variant['rocm']} build for {sibling}, the supported member of this GPU's "
+            "family (needs HSA_OVERRIDE_GFX_VERSION; see the note)"])
 
     def _torch_choice(self, release: dict[str, Any], variant: str, row: dict[str, Any],
                       reasons: list[str]) -> Choice:
@@ -392,7 +429,8 @@ class Planner:
             # PyTorch's own conda channel stopped after 2.5; conda-forge carries later ones.
             conda = (f"conda install pytorch=={version} pytorch-cuda={row['cuda']} "
                      "-c pytorch -c nvidia")
-        elif row.get("cuda"):
+        elif row.get("cuda") and version_tuple(row["cuda"]) >= (12,):
+            # conda-forge builds against its CUDA 12+ packages; for CUDA 11 pip is the way.
             conda = (f"conda install -c conda-forge pytorch=={version} "
                      f"cuda-version={row['cuda']} 'pytorch=*=cuda*'")
         if default:
@@ -402,7 +440,13 @@ class Planner:
 
     def _torch_driver_upgrade(self, releases: list[dict[str, Any]], target: Target,
                               floor: str | None = None) -> DriverUpgrade | None:
-        """The driver upgrade that makes the newest covering build work natively."""
+        """The driver upgrade that makes the newest covering build work natively.
+
+        Never past the last branch that drives every GPU (R580 for Volta and older).
+        """
+        caps = [self.kb.last_branch_for_cc(g.compute_capability) for g in target.nvidia
+                if g.compute_capability]
+        cap = min((c for c in caps if c), key=version_tuple, default=None)
         for release in releases:
             variants = release.get("variants", {})
             cuda_variants = sorted((v for v in variants.values() if v.get("cuda")),
@@ -415,6 +459,8 @@ class Planner:
                     continue
                 minimum = need.full if floor is None or version_tuple(need.full) > \
                     version_tuple(floor) else floor
+                if cap and version_tuple(minimum)[:1] > version_tuple(cap)[:1]:
+                    continue  # no driver both runs this build and drives the GPUs
                 upgrade = self._upgrade(minimum, target, None)
                 # What to install once the new branch is in: plan again as if it were.
                 after = self._torch(Request("torch", f"=={release['latest']}"),
@@ -452,8 +498,8 @@ class Planner:
                                   "(2.10 was the last); use WSL2")
                 continue
             if gpu and target.driver and row.get("cuda") and self.kb.driver_supports(
-                    target.driver, row["cuda"]) is False:
-                need = self.kb.driver_need(row["cuda"])
+                    target.driver, row["cuda"], target.driver_os) is False:
+                need = self.kb.driver_need(row["cuda"], target.driver_os)
                 s.rejected.append(f"tensorflow {version}: CUDA {row['cuda']} needs driver >= "
                                   f"{need.minimum if need else '?'}")
                 continue
@@ -496,7 +542,8 @@ class Planner:
                         min_driver):
                     s.rejected.append(f"jax {version}[{plugin}]: needs driver >= {min_driver}")
                     continue
-                if target.driver and self.kb.driver_supports(target.driver, f"{major}.0") is False:
+                if target.driver and self.kb.driver_supports(target.driver, f"{major}.0",
+                                                            target.driver_os) is False:
                     s.rejected.append(f"jax {version}[{plugin}]: needs a CUDA {major} driver")
                     continue
                 return self._plan(request, target, s, Choice(
@@ -504,25 +551,53 @@ class Planner:
                     pip=f'pip install "jax[{plugin}]=={version}"',
                     uv=f'uv pip install "jax[{plugin}]=={version}"',
                     reasons=(f"JAX's CUDA {major} wheels bring their own CUDA and cuDNN",)))
-        return Plan(request, target, None, None, tuple(s.rejected), tuple(s.notes))
+        upgrade = None
+        minimum = rows[0].get("min_driver_linux")
+        if target.nvidia and not cpu and target.driver and minimum and version_tuple(
+                target.driver) < version_tuple(minimum):
+            upgrade = self._upgrade(minimum, target, None)
+            after = self._jax(request, replace(target, driver=self._branch_driver(
+                upgrade.branch)), cpu)
+            upgrade = replace(upgrade, enables=after.choice)
+        return Plan(request, target, None, upgrade, tuple(s.rejected), tuple(s.notes))
 
     def _cupy(self, request: Request, target: Target) -> Plan:
+        """The CuPy wheel for the newest CUDA major the driver runs.
+
+        ``cupy-cudaNNx`` wheels cover a whole CUDA major and are what CuPy publishes now;
+        the per-toolkit ``cupy-cuda117``-style wheels are only for CUDA 10 and older.
+        """
         s = _Search()
-        max_cuda = self.kb.max_cuda_for_driver(target.driver) if target.driver else None
-        packages = sorted(self.kb.table("cupy")["packages"],
-                          key=lambda p: version_tuple(p.get("cuda") or ""), reverse=True)
-        for pkg in packages:
-            if not pkg.get("cuda"):  # cupy-rocm-*
+        rows = [p for p in self.kb.table("cupy")["packages"] if p.get("cuda")]
+        # "11.2-11.8" and "12.x" → the major; a per-toolkit wheel of a major that has an
+        # NNx wheel is never the one to pick.
+        majors_with_x = {p["cuda"].split(".")[0] for p in rows if p["package"].endswith("x")}
+        rows = [p for p in rows if p["package"].endswith("x")
+                or p["cuda"].split(".")[0] not in majors_with_x]
+        rows.sort(key=lambda p: version_tuple(p["cuda"].split("-")[-1].replace(".x", ".99")),
+                  reverse=True)
+        if target.amd and not target.nvidia:
+            rocm = next((p for p in self.kb.table("cupy")["packages"]
+                         if p["package"].startswith("cupy-rocm")), None)
+            if rocm:
+                name = rocm["package"]
+                return self._plan(request, target, s, Choice(
+                    "cupy", request.spec.lstrip("=") or "latest", name,
+                    pip=f"pip install {name}{request.spec}",
+                    uv=f"uv pip install {name}{request.spec}",
+                    reasons=("CuPy's ROCm wheel",)))
+        for pkg in rows:
+            name, minimum = pkg["package"], pkg.get("min_driver_linux")
+            if target.driver and minimum and version_tuple(target.driver) < version_tuple(
+                    minimum):
+                s.rejected.append(f"{name}: needs driver >= {minimum}, this one is "
+                                  f"{target.driver}")
                 continue
-            major = version_tuple(pkg["cuda"])[:1]
-            if max_cuda and major > version_tuple(max_cuda)[:1]:
-                s.rejected.append(f"{pkg['package']}: the driver supports CUDA {max_cuda}")
-                continue
-            name = pkg["package"]
             return self._plan(request, target, s, Choice(
                 "cupy", request.spec.lstrip("=") or "latest", name, cuda=pkg["cuda"],
                 pip=f"pip install {name}{request.spec}", uv=f"uv pip install {name}{request.spec}",
-                reasons=(f"CuPy's wheel for CUDA {pkg['cuda']}",)))
+                reasons=(f"CuPy's wheel for CUDA {pkg['cuda']}"
+                         + (f", which driver {target.driver} runs" if target.driver else ""),)))
         return Plan(request, target, None, None, tuple(s.rejected), tuple(s.notes))
 
     def _onnxruntime(self, request: Request, target: Target, cpu: bool) -> Plan:
@@ -566,9 +641,9 @@ class Planner:
     def _arch_missing(self, target: Target, arch: list[str]) -> str | None:
         if not arch:
             return None
-        missing = [f"{g.name} (CC {g.compute_capability})" for g in target.nvidia
+        missing = [g for g in target.nvidia
                    if g.compute_capability and arch_support(g.compute_capability, arch) is None]
-        return ", ".join(missing) or None
+        return gpu_list(missing, prefix="CC ") or None
 
     def _torch_versions(self) -> str:
         return ", ".join(r["latest"] for r in self.kb.released("torch"))
@@ -582,14 +657,24 @@ class Planner:
         return DriverUpgrade(minimum, branch, driver_install_command(branch, target), choice)
 
 
+def gpu_list(gpus: list[GpuTarget] | tuple[GpuTarget, ...], prefix: str = "") -> str:
+    """``8× Tesla V100S-PCIE-32GB (7.0)``: each model once, with its count."""
+    counts: dict[tuple[str, str], int] = {}
+    for g in gpus:
+        key = (g.name, g.compute_capability or g.gfx or "?")
+        counts[key] = counts.get(key, 0) + 1
+    return ", ".join((f"{n}× " if n > 1 else "") + f"{name} ({prefix}{target})"
+                     for (name, target), n in counts.items())
+
+
 def driver_install_command(branch: str, target: Target) -> str:
     """How to install NVIDIA driver branch ``branch`` on the target's OS."""
     if target.wsl:
         return (f"update the NVIDIA driver on the Windows host to {branch} or newer "
                 "(https://www.nvidia.com/Download/index.aspx); WSL uses the Windows driver")
     if target.in_container:
-        return (f"upgrade the host's NVIDIA driver to {branch} or newer; a container uses the "
-                "host's driver")
+        return (f"install NVIDIA driver {branch} or newer on the host (a container uses the "
+                "host's driver)")
     distro = (target.distro_id or "").lower()
     if distro in ("ubuntu", "pop", "linuxmint"):
         return f"sudo apt-get install -y nvidia-driver-{branch}"

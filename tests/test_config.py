@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -45,11 +44,11 @@ until = 2027-01-31
     assert [e for e, _ in config.ignore] == ["ED0105", "mkl-on-amd-cpu"]
     assert config.fail_on is Severity.WARNING
     assert config.severity == {"ED0104": Severity.ERROR}
-    reason = config.ignore_reason("ED0102", "mkl-on-amd-cpu", dt.date(2026, 1, 1))
+    reason = config.ignore_reason("ED0102", "mkl-on-amd-cpu", "2026-01-01")
     assert reason is not None and reason.startswith("ignored in ")
     assert reason.endswith("pyproject.toml")
     waiver = config.waivers[0]
-    assert (waiver.code, waiver.until) == ("ED0213", dt.date(2027, 1, 31))
+    assert (waiver.code, waiver.until) == ("ED0213", "2027-01-31")
 
 
 def test_a_pyproject_without_the_table_is_skipped(tmp_path: Path) -> None:
