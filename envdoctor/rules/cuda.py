@@ -10,10 +10,14 @@ from envdoctor._util import major_minor, version_tuple
 from envdoctor.compat import arch_name, arch_range, arch_support
 from envdoctor.facts import CudaToolkit, Facts, FrameworkFacts, LoadedLibrary, ProbeStatus
 from envdoctor.report import Severity
-from envdoctor.rules._helpers import driver, gpu_ccs, install_driver_command
+from envdoctor.rules._helpers import (
+    driver,
+    driver_commands,
+    gpu_ccs,
+    plan_fix,
+    plan_for,
+)
 from envdoctor.rules.base import Category, Context, Issue, rule
-
-_PLANNABLE = ("torch", "tensorflow", "jax", "cupy", "onnxruntime")
 
 
 def cuda_of(fw: FrameworkFacts) -> str | None:
@@ -35,15 +39,6 @@ def _driver_os(facts: Facts) -> str:
     return "windows" if windows else "linux"
 
 
-def _reboots(facts: Facts) -> bool:
-    """Whether installing a driver here is followed by rebooting this system.
-
-    Not under WSL (the Windows host's driver) nor in a container (the host's driver).
-    """
-    return not (facts.platform.wsl or facts.platform.in_container
-                or facts.nvidia.wsl_driver_dir or facts.os.system == "Windows")
-
-
 def _unique_gpus(facts: Facts) -> list[tuple[str, str, int]]:
     """(name, compute capability, how many) of the NVIDIA GPUs, in order of first sight."""
     counts: dict[tuple[str, str], int] = {}
@@ -54,80 +49,6 @@ def _unique_gpus(facts: Facts) -> list[tuple[str, str, int]]:
 
 def _gpu_text(name: str, count: int) -> str:
     return f"{count}× {name}" if count > 1 else name
-
-
-def _driver_commands(ctx: Context, *wanted: str | None) -> list[str]:
-    """Commands that install a driver at least the first of ``wanted`` that every GPU keeps.
-
-    ``wanted`` runs from the best (the full requirement) to the least acceptable (the
-    minor-version-compatibility floor). A requirement above the last branch that drives
-    one of the GPUs here (R470 for Kepler, R580 for Maxwell to Volta) is skipped: that
-    driver would drop the GPU. Empty when no driver both runs it and drives the GPUs.
-    """
-    caps = [b for b in (ctx.kb.last_branch_for_cc(cc) for _, cc in gpu_ccs(ctx.facts)) if b]
-    cap = min(caps, key=version_tuple) if caps else None
-    for version in wanted:
-        if not version:
-            continue
-        if cap is not None and version_tuple(version)[:1] > version_tuple(cap)[:1]:
-            continue
-        command = install_driver_command(ctx, version)
-        return [command, "sudo reboot"] if _reboots(ctx.facts) else [command]
-    return []
-
-
-def _plan(ctx: Context, framework: str, spec: str = "") -> Any:  # noqa: ANN401 - a Plan
-    """The planner's answer for this machine, or ``None`` when it cannot plan."""
-    if framework not in _PLANNABLE:
-        return None
-    from envdoctor.errors import EnvdoctorError  # noqa: PLC0415
-    from envdoctor.planner import Request, Target  # noqa: PLC0415
-
-    try:
-        return ctx.planner.plan(Request(framework, spec), Target.from_facts(ctx.facts))
-    except EnvdoctorError:
-        return None
-
-
-def _replaces(choice: Any, fw: FrameworkFacts | None) -> list[str]:  # noqa: ANN401 - a Choice
-    """The uninstall that must come before installing ``choice`` in place of ``fw``.
-
-    pip leaves an installed ``torch==2.5.1`` alone when asked for ``torch==2.5.1`` from
-    another CUDA index (the local tag does not count), and CuPy's wheels for different
-    CUDA majors are different distributions that overwrite each other.
-    """
-    if fw is None or choice.framework != fw.name:
-        return []
-    target = choice.variant if choice.framework == "cupy" else fw.distribution
-    if target != fw.distribution or (
-            choice.framework == "torch"
-            and version_tuple(choice.version) == version_tuple(fw.version)):
-        return [f"pip uninstall -y {fw.distribution}"]
-    return []
-
-
-def _plan_fix(plan: Any, fw: FrameworkFacts | None = None,  # noqa: ANN401 - a Plan
-              ) -> tuple[list[str], str | None]:
-    """Commands from a plan: the build that fits, else the driver upgrade that enables one.
-
-    With ``fw`` (the installed build the plan replaces), an uninstall comes first where
-    the install alone would leave the old build in place.
-    """
-    if plan is None:
-        return [], None
-    if plan.choice is not None:
-        note = "; ".join(plan.choice.reasons)
-        if plan.choice.conda:
-            note += f". With conda instead: {plan.choice.conda}"
-        return [*_replaces(plan.choice, fw), plan.choice.pip], note
-    if plan.upgrade is not None:
-        enables = plan.upgrade.enables
-        note = (f"No build of {plan.request} runs on this driver. After upgrading to "
-                f"{plan.upgrade.minimum} or newer: {enables.pip}" if enables else None)
-        reboot = not (plan.target.wsl or plan.target.in_container
-                      or plan.target.system == "Windows")
-        return [plan.upgrade.command, *(["sudo reboot"] if reboot else [])], note
-    return [], "; ".join(plan.rejected[:3]) or None
 
 
 @rule(code="ED0301", name="driver-too-old-for-framework-cuda",
@@ -177,10 +98,10 @@ def driver_too_old_for_framework_cuda(ctx: Context) -> Iterator[Issue]:
         evidence = [f"nvidia.userspace_version={version}",
                     f"frameworks.{fw.name}.cuda_version={fw.cuda_version}"]
         if version_tuple(version) < version_tuple(need.minimum):
-            plan = _plan(ctx, fw.name, f"=={major_minor(fw.version)}"
+            plan = plan_for(ctx, fw.name, f"=={major_minor(fw.version)}"
                          if major_minor(fw.version) else "")
-            fix, note = _plan_fix(plan, fw)
-            upgrade = _driver_commands(ctx, need.full, need.minimum)
+            fix, note = plan_fix(plan, fw)
+            upgrade = driver_commands(ctx, need.full, need.minimum)
             if not fix:
                 fix = upgrade
             elif upgrade and (plan is None or plan.choice is not None):
@@ -198,7 +119,7 @@ def driver_too_old_for_framework_cuda(ctx: Context) -> Iterator[Issue]:
                 yield Issue(f"{_label(fw)} covers {gpus} only through PTX, which the driver "
                             f"must JIT-compile; CUDA {cuda} PTX needs driver >= {need.full}, "
                             f"this one is {version} (minor-version compatibility does not "
-                            "cover PTX).", fix=_driver_commands(ctx, need.full),
+                            "cover PTX).", fix=driver_commands(ctx, need.full),
                             fix_note=f"Or install a build with native code (SASS) for "
                                      f"{', '.join(arch_name(cc) for _, cc, _ in ptx_only)}.",
                             evidence=[*evidence, f"frameworks.{fw.name}.arch_list"])
@@ -243,7 +164,7 @@ def gpu_arch_missing_from_framework_build(ctx: Context) -> Iterator[Issue]:
             continue
         gpus = ", ".join(f"{_gpu_text(name, n)} {'are' if n > 1 else 'is'} {arch_name(cc)}"
                          for name, cc, n in missing)
-        fix, note = _plan_fix(_plan(ctx, fw.name), fw)
+        fix, note = plan_fix(plan_for(ctx, fw.name), fw)
         yield Issue(f"{_label(fw)} is compiled for {arch_range(fw.arch_list)}; {gpus}.",
                     fix=fix, fix_note=note, evidence=[f"frameworks.{fw.name}.arch_list"] + [
                         f"gpu {name}.compute_capability={cc}" for name, cc, _ in missing])
@@ -739,7 +660,7 @@ def toolkit_newer_than_driver(ctx: Context) -> Iterator[Issue]:
     evidence = [f"cuda.toolkits[{kit.path}].version={kit.version}",
                 f"nvidia.userspace_version={version}"]
     if version_tuple(version) < version_tuple(need.minimum):
-        fix = _driver_commands(ctx, need.full, need.minimum)
+        fix = driver_commands(ctx, need.full, need.minimum)
         yield Issue(f"CUDA {kit.version} at {kit.path} needs driver >= {need.minimum}; this one "
                     f"is {version}.", fix=fix,
                     fix_note=None if fix else "No driver that runs it drives every GPU here: "
@@ -758,7 +679,7 @@ def toolkit_newer_than_driver(ctx: Context) -> Iterator[Issue]:
     yield Issue(f"CUDA {kit.version} at {kit.path} runs on driver {version} only through "
                 f"minor-version compatibility: its PTX needs driver >= {ptx_driver}, so what "
                 f"it builds runs here only from native code (SASS) for {', '.join(archs)}.",
-                fix=_driver_commands(ctx, ptx_driver),
+                fix=driver_commands(ctx, ptx_driver),
                 fix_note="Or build SASS for the GPU: nvcc " + (
                     f"-arch={archs[0]}" if len(archs) == 1 else
                     " ".join(f"-gencode arch=compute_{a[3:]},code={a}" for a in archs)) + ".",

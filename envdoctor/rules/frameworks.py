@@ -8,9 +8,15 @@ from collections.abc import Iterator
 from envdoctor._util import major_minor, version_tuple
 from envdoctor.facts import Facts, FrameworkFacts
 from envdoctor.report import Severity
-from envdoctor.rules._helpers import framework, has_amd, has_nvidia, nvidia_works
+from envdoctor.rules._helpers import (
+    framework,
+    has_amd,
+    has_nvidia,
+    nvidia_works,
+    plan_fix,
+    plan_for,
+)
 from envdoctor.rules.base import Category, Context, Issue, rule
-from envdoctor.rules.cuda import _plan, _plan_fix
 
 _GPU_FRAMEWORKS = ("torch", "tensorflow", "jax", "paddle", "cupy", "onnxruntime")
 _TORCH_COMPANIONS = ("torchvision", "torchaudio")
@@ -50,13 +56,13 @@ def _torch_source(ctx: Context, torch: FrameworkFacts) -> str | None:
 
 def _torch_switch(ctx: Context, fw: FrameworkFacts) -> tuple[list[str], str | None]:
     """Replace the installed torch build (and its companions) with the one that fits."""
-    plan = _plan(ctx, "torch", f"=={major_minor(fw.version or '')}" if fw.version else "")
+    plan = plan_for(ctx, "torch", f"=={major_minor(fw.version or '')}" if fw.version else "")
     if plan is None:
         return [], (f"The version table does not know the builds of torch {fw.version}; "
                     "uninstall this one and pick a build at "
                     "https://pytorch.org/get-started/locally/.")
     if plan.choice is None:
-        fix, note = _plan_fix(plan)
+        fix, note = plan_fix(plan)
         if plan.upgrade is not None and note:
             note += " (uninstall the installed build first: pip uninstall -y torch)"
         return fix, note
@@ -84,7 +90,7 @@ def _jax_install(ctx: Context, jax: FrameworkFacts) -> tuple[list[str], str | No
     version = jax.version or ""
     # The planner knows the releases where JAX's requirements changed; the newest one not
     # after the installed version says which CUDA plugins exist and what they need.
-    plan = _plan(ctx, "jax", f"<={version}") if version else None
+    plan = plan_for(ctx, "jax", f"<={version}") if version else None
     if plan is not None and plan.choice is not None and plan.choice.variant.startswith("cuda"):
         return ([f'pip install "jax[{plan.choice.variant}]=={version}"'],
                 "; ".join(plan.choice.reasons))
@@ -92,7 +98,7 @@ def _jax_install(ctx: Context, jax: FrameworkFacts) -> tuple[list[str], str | No
     upgrade = plan.upgrade if plan is not None else None
     if upgrade is not None and driver and version_tuple(driver) < version_tuple(
             upgrade.minimum):
-        fix, _ = _plan_fix(plan)
+        fix, _ = plan_fix(plan)
         variant = upgrade.enables.variant if upgrade.enables is not None else "cuda12"
         return fix, (f"JAX's CUDA plugins need driver >= {upgrade.minimum}; after the "
                      f'upgrade: pip install "jax[{variant}]=={version}"')
@@ -102,7 +108,7 @@ def _jax_install(ctx: Context, jax: FrameworkFacts) -> tuple[list[str], str | No
 
 def _plan_install(ctx: Context, name: str, spec: str) -> tuple[list[str], str | None]:
     """The planner's install command for ``name`` on this machine (no driver upgrades)."""
-    plan = _plan(ctx, name, spec)
+    plan = plan_for(ctx, name, spec)
     if plan is None or plan.choice is None:
         return [], ("; ".join(plan.rejected[:3]) or None) if plan is not None else None
     return [plan.choice.pip], "; ".join(plan.choice.reasons)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from envdoctor._util import version_tuple
 from envdoctor.facts import Facts, FrameworkFacts, ProbeStatus
 from envdoctor.report import Severity
-from envdoctor.rules._helpers import framework, has_amd, has_nvidia, python_mm
+from envdoctor.rules._helpers import framework, has_amd, has_nvidia, plan_for, python_mm
 from envdoctor.rules.base import Category, Context, Issue, rule
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
@@ -300,13 +300,7 @@ def python_not_supported_by_framework(ctx: Context) -> Iterator[Issue]:
 def _release_for_python(ctx: Context, fw: FrameworkFacts, py: str,
                         ) -> tuple[list[str], str | None]:
     """The install of a build for Python ``py`` that runs here, from the planner."""
-    from envdoctor.errors import EnvdoctorError  # noqa: PLC0415 - only when the rule fires
-    from envdoctor.planner import Request, Target  # noqa: PLC0415
-
-    try:
-        plan = ctx.planner.plan(Request(fw.name), Target.from_facts(ctx.facts))
-    except EnvdoctorError:
-        plan = None
+    plan = plan_for(ctx, fw.name)
     if plan is None or plan.choice is None:
         return [], (f"No {fw.name} build in the knowledge base supports Python {py} on this "
                     f"machine; create an environment with a Python {fw.name} supports.")
