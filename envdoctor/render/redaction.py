@@ -1,8 +1,10 @@
-"""Redaction for shareable reports: user, host, home directories, tokens.
+"""Redaction for shareable reports: user, host, home directories, device ids, tokens.
 
-A report pasted into a public issue must not say who ran it, on which host, or carry a
-token that slipped into an environment variable. The redactor is built from the facts
-(it knows the user and host names to hide) and applied to every string of the output.
+A report pasted into a public issue must not say who ran it, on which host, which
+physical GPUs (UUIDs and serial numbers identify boards), which cloud instance, or carry
+a token that slipped into an environment variable. The redactor is built from the facts
+(it knows the user and host names and serials to hide) and applied to every string of
+the output, JSON keys included.
 """
 
 from __future__ import annotations
@@ -11,10 +13,17 @@ import re
 from typing import Any
 
 from envdoctor.facts import Facts
-from envdoctor.redact import scrub_tokens
+from envdoctor.redact import looks_secret, scrub_tokens
 
 HOST = "<host>"
 USER = "<user>"
+SECRET = "<redacted>"
+# GPU-/MIG- UUIDs as nvidia-smi and NVML print them; cloud instance and VM ids.
+_DEVICE_IDS = (
+    (re.compile(r"\b(GPU|MIG)-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}"
+                r"-[0-9a-fA-F]{12}\b"), r"\1-<uuid>"),
+    (re.compile(r"\bi-[0-9a-f]{8}(?:[0-9a-f]{9})?\b"), "i-<instance>"),
+)
 
 
 class Redactor:
@@ -40,15 +49,24 @@ class Redactor:
             self._exact[hostname] = HOST
             if len(hostname) >= 4:
                 subs.append((re.compile(r"\b" + re.escape(hostname) + r"\b"), HOST))
+                short = hostname.split(".", 1)[0]
+                if short != hostname and len(short) >= 4:
+                    subs.append((re.compile(r"\b" + re.escape(short) + r"\b"), HOST))
+        for gpu in facts.nvidia.gpus:
+            if gpu.serial and len(gpu.serial) >= 4:
+                subs.append((re.compile(re.escape(gpu.serial)), "<serial>"))
+        subs.extend(_DEVICE_IDS)
         self._subs = subs
 
     def text(self, value: str) -> str:
         """Redact one string."""
         if value in self._exact:
             return self._exact[value]
+        if looks_secret(value):  # an API key in a variable whose name did not say so
+            return SECRET
         for pattern, replacement in self._subs:
             value = pattern.sub(replacement, value)
-        return scrub_tokens(value)
+        return scrub_tokens(value, SECRET)
 
     def value(self, data: Any) -> Any:  # noqa: ANN401 - any JSON value
         """Redact every string in a JSON value (keys included: paths can be keys)."""
