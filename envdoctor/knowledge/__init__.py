@@ -235,6 +235,21 @@ class KnowledgeBase:
         mm = major_minor(version)
         return next((r for r in table("torch")["releases"] if r["torch"] == mm), None)
 
+    def torch_companions(self, version: str) -> dict[str, str] | None:
+        """The torchvision and torchaudio major.minor released with a torch version.
+
+        From the release rows, else from the older pairs (torch 1.4-1.12) the table keeps
+        for environments that still run them.
+        """
+        row = self.torch_release(version)
+        if row is None:
+            mm = major_minor(version)
+            row = next((r for r in table("torch").get("older_companions", [])
+                        if r["torch"] == mm), None)
+        if row is None:
+            return None
+        return {k: row[k] for k in ("torchvision", "torchaudio") if row.get(k)}
+
     def released(self, framework: str) -> list[dict[str, Any]]:
         """A framework's release rows that have shipped (a row may announce a nightly)."""
         key = "latest" if framework == "torch" else framework

@@ -169,6 +169,7 @@ CPU_VARIANT = {
 }
 
 NVIDIA_ARCHS = [
+    "tesla",
     "kepler",
     "maxwell",
     "pascal",
@@ -316,6 +317,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     "torchaudio",
                     "variants",
                 ],
+            ),
+            # torch 1.4-1.12: only the companion pairs, for environments still on them.
+            "older_companions": rows_of(
+                {"torch": MM, "torchvision": {"type": "string", "pattern": MAJOR_MINOR},
+                 "torchaudio": {"type": "string", "pattern": MAJOR_MINOR}},
+                ["torch", "torchvision", "torchaudio"],
             ),
         },
     ),
@@ -768,6 +775,8 @@ def test_last_branch_for_gpus(tables: dict[str, dict[str, Any]]) -> None:
         assert not any(vkey(f"{s[:-1]}.{s[-1]}") < below for s in sms[newest]), r
         assert vkey(max_cuda) <= vkey(newest)
     assert [(r["compute_capability_below"], r["last_branch"]) for r in rows] == [
+        ("2.0", "340"),
+        ("3.0", "390"),
         ("5.0", "470"),
         ("7.5", "580"),
     ]
@@ -880,11 +889,14 @@ def test_every_gfx_target_is_a_known_gpu(tables: dict[str, dict[str, Any]]) -> N
 def test_every_nvidia_gpu_is_compilable_by_some_toolkit(tables: dict[str, dict[str, Any]]) -> None:
     compilable = set().union(*arch_table(tables).values())
     for g in tables["gpus"]["nvidia"]:
+        if g["architecture"] == "tesla":
+            continue  # CC 1.x: no toolkit in the table (9.0 on) builds for it, on purpose
         assert g["compute_capability"].replace(".", "") in compilable, g["name"]
 
 
 def test_architecture_matches_compute_capability(tables: dict[str, dict[str, Any]]) -> None:
     by_major = {
+        "1": "tesla",
         "3": "kepler",
         "5": "maxwell",
         "6": "pascal",
