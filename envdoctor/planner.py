@@ -279,7 +279,8 @@ class Planner:
                 if "cpu" in variants or not variants:
                     return self._plan(request, target, s, self._torch_choice(
                         release, "cpu", variants.get("cpu", {}),
-                        ["no GPU to use" if not cpu else "a CPU build was asked for"]))
+                        ["no GPU to use" if not cpu else "a CPU build was asked for"],
+                        system=target.system))
                 continue
             if amd and not nvidia:
                 choice = self._torch_rocm(release, variants, amd, s, trust_unknown=False)
@@ -355,7 +356,7 @@ class Planner:
         if variant.get("arch"):
             reasons.append(f"compiled for {arch_range(variant['arch'])}, which covers "
                            + gpu_list(target.nvidia))
-        return self._torch_choice(release, name, variant, reasons)
+        return self._torch_choice(release, name, variant, reasons, system=target.system)
 
     def _need_text(self, cuda: str) -> str:
         need = self.kb.driver_need(cuda)
@@ -417,9 +418,12 @@ class Planner:
             "family (needs HSA_OVERRIDE_GFX_VERSION; see the note)"])
 
     def _torch_choice(self, release: dict[str, Any], variant: str, row: dict[str, Any],
-                      reasons: list[str]) -> Choice:
+                      reasons: list[str], *, system: str = "Linux") -> Choice:
         version = release["latest"]
-        default = release.get("pypi_default") == variant
+        # PyPI's plain torch wheel is the table's default build on Linux only; on Windows
+        # and macOS it is the CPU build, and CUDA builds come from the index.
+        default = (release.get("pypi_default") == variant if system == "Linux"
+                   else variant == "cpu")
         index = None if default else self.kb.torch_index_url(variant)
         flag = f" --index-url {index}" if index else ""
         pip = f"pip install torch=={version}{flag}"

@@ -184,3 +184,15 @@ def test_cupy_wheel_follows_the_driver(driver: str, package: str) -> None:
 def test_jax_on_a_new_enough_driver_needs_no_upgrade() -> None:
     result = plan("jax", described("H100", "550.54.14"))
     assert result.choice is not None and result.upgrade is None
+
+
+def test_windows_cuda_build_always_comes_from_the_index() -> None:
+    from dataclasses import replace
+
+    linux = described("RTX 4090", "560.94")
+    windows = replace(linux, system="Windows")
+    on_linux, on_windows = plan("torch", linux), plan("torch", windows)
+    assert on_linux.choice is not None and on_windows.choice is not None
+    # On Linux the default PyPI wheel may be the CUDA build; on Windows it is the CPU one.
+    assert on_windows.choice.index_url is not None
+    assert "--index-url https://download.pytorch.org/whl/cu" in on_windows.choice.pip

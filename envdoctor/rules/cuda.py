@@ -8,7 +8,14 @@ from typing import Any
 
 from envdoctor._util import major_minor, version_tuple
 from envdoctor.compat import arch_name, arch_range, arch_support
-from envdoctor.facts import CudaToolkit, Facts, FrameworkFacts, LoadedLibrary, ProbeStatus
+from envdoctor.facts import (
+    CudaToolkit,
+    Facts,
+    FrameworkFacts,
+    LoadedLibrary,
+    OriginKind,
+    ProbeStatus,
+)
 from envdoctor.report import Severity
 from envdoctor.rules._helpers import (
     driver,
@@ -86,11 +93,12 @@ def driver_too_old_for_framework_cuda(ctx: Context) -> Iterator[Issue]:
     f, kb = ctx.facts, ctx.kb
     version = driver(f)
     if not version:
+        yield from _newer_than_driver_cuda(ctx)
         return
     os = _driver_os(f)
     for fw in f.frameworks:
         cuda = cuda_of(fw)
-        if fw.build != "cuda" or not cuda:
+        if fw.build != "cuda" or not cuda or _sees_gpu(fw):
             continue
         need = kb.driver_need(cuda, os)
         if need is None or need.minimum is None:
@@ -125,6 +133,41 @@ def driver_too_old_for_framework_cuda(ctx: Context) -> Iterator[Issue]:
                             evidence=[*evidence, f"frameworks.{fw.name}.arch_list"])
 
 
+def _sees_gpu(fw: FrameworkFacts) -> bool:
+    """The framework itself found the GPU, so its CUDA runs on this driver.
+
+    From ``check --deep``, or a report's "Is CUDA available: Yes". It outweighs the tables
+    (a forward-compatibility package, a driver version the tables do not know).
+    """
+    return bool(fw.deep and fw.deep.imported and fw.deep.device)
+
+
+def _newer_than_driver_cuda(ctx: Context) -> Iterator[Issue]:
+    """Without a driver version, the CUDA the driver reports still rules out a newer major.
+
+    A report's "driver too old (found version 11040)" gives CUDA 11.4; minor-version
+    compatibility never crosses a major, so a CUDA 12 build cannot run.
+    """
+    f = ctx.facts
+    supported = f.nvidia.cuda_driver_version
+    if not supported:
+        return
+    for fw in f.frameworks:
+        cuda = cuda_of(fw)
+        if fw.build != "cuda" or not cuda or _sees_gpu(fw):
+            continue
+        if version_tuple(cuda)[:1] > version_tuple(supported)[:1]:
+            need = ctx.kb.driver_need(cuda)
+            minimum = need.minimum if need else None
+            yield Issue(f"{_label(fw)} brings CUDA {cuda}; the driver supports CUDA {supported}"
+                        + (f" (CUDA {cuda} needs driver >= {minimum})" if minimum else "")
+                        + ".", fix=driver_commands(ctx, need.full if need else None, minimum),
+                        fix_note="Or install a build for CUDA " + supported.split(".")[0]
+                        + f": 'envdoctor plan {fw.name}' on the machine lists them.",
+                        evidence=[f"nvidia.cuda_driver_version={supported}",
+                                  f"frameworks.{fw.name}.cuda_version={fw.cuda_version}"])
+
+
 @rule(code="ED0302", name="gpu-arch-missing-from-framework-build",
       title="A framework build has no code for this GPU's architecture",
       severity=Severity.ERROR, category=Category.GPU_ARCH_UNSUPPORTED)
@@ -134,7 +177,9 @@ def gpu_arch_missing_from_framework_build(ctx: Context) -> Iterator[Issue]:
     Each NVIDIA GPU's compute capability against the architectures a framework build
     was compiled for (torch's `CUDAConfig.h`, TensorFlow's build info, xformers'
     `cpp_lib.json`): native code for the same major version at or below the GPU's minor,
-    or PTX at or below the GPU's capability.
+    or PTX at or below the GPU's capability. When the build's list is not known (a
+    pasted report), against what the build's CUDA can target at all: a GPU older than
+    every architecture of that CUDA release has no code in any build of it.
 
     ## Why it matters
     New GPUs on old builds ("sm_120 is not compatible with the current PyTorch
@@ -156,7 +201,10 @@ def gpu_arch_missing_from_framework_build(ctx: Context) -> Iterator[Issue]:
     """
     f = ctx.facts
     for fw in f.frameworks:
-        if fw.build != "cuda" or not fw.arch_list:
+        if fw.build != "cuda":
+            continue
+        if not fw.arch_list:
+            yield from _older_than_its_cuda(ctx, fw)
             continue
         missing = [(name, cc, n) for name, cc, n in _unique_gpus(f)
                    if arch_support(cc, fw.arch_list) is None]
@@ -168,6 +216,28 @@ def gpu_arch_missing_from_framework_build(ctx: Context) -> Iterator[Issue]:
         yield Issue(f"{_label(fw)} is compiled for {arch_range(fw.arch_list)}; {gpus}.",
                     fix=fix, fix_note=note, evidence=[f"frameworks.{fw.name}.arch_list"] + [
                         f"gpu {name}.compute_capability={cc}" for name, cc, _ in missing])
+
+
+def _older_than_its_cuda(ctx: Context, fw: FrameworkFacts) -> Iterator[Issue]:
+    """GPUs older than every architecture the build's CUDA release can compile for."""
+    cuda = cuda_of(fw)
+    sms = ctx.kb.cuda_sms(cuda) if cuda else None
+    if not cuda or not sms:
+        return
+    oldest = min(int("".join(ch for ch in sm if ch.isdigit())) for sm in sms)
+    too_old = [(name, cc, n) for name, cc, n in _unique_gpus(ctx.facts)
+               if version_tuple(cc) < (oldest // 10, oldest % 10)]
+    if not too_old:
+        return
+    gpus = ", ".join(f"{_gpu_text(name, n)} {'are' if n > 1 else 'is'} {arch_name(cc)}"
+                     for name, cc, n in too_old)
+    yield Issue(f"{_label(fw)} is built with CUDA {cuda}, which compiles for sm_{oldest} and "
+                f"newer; {gpus}: no build of it has code for that GPU.",
+                fix_note="This GPU is older than anything current framework builds support; "
+                         "only an old release built for it, or a build from source with an old "
+                         "CUDA, can use it. Otherwise run on the CPU or use a newer GPU.",
+                evidence=[f"frameworks.{fw.name}.cuda_version={fw.cuda_version}"] + [
+                    f"gpu {name}.compute_capability={cc}" for name, cc, _ in too_old])
 
 
 def _default_toolkit(f: Facts) -> CudaToolkit | None:
@@ -715,6 +785,8 @@ def cuda_home_is_not_a_toolkit(ctx: Context) -> Iterator[Issue]:
     record = f.probe("cuda")
     if record is not None and record.status in (ProbeStatus.FAILED, ProbeStatus.SKIPPED):
         return  # the toolkits were not looked for
+    if f.origin.kind is OriginKind.REPORT:
+        return  # a report names variables but cannot show what the folder holds
     variables = f.env.variables
     name = next((v for v in ("CUDA_HOME", "CUDA_PATH", "CUDA_ROOT") if variables.get(v) == home),
                 "CUDA_HOME")

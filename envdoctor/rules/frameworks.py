@@ -330,7 +330,7 @@ def torch_companion_does_not_match_torch(ctx: Context) -> Iterator[Issue]:
     torch = framework(f, "torch")
     if torch is None or not torch.version:
         return
-    row = kb.torch_release(torch.version)
+    pairs = kb.torch_companions(torch.version) or {}
     for name in _TORCH_COMPANIONS:
         comp = framework(f, name)
         if comp is None or not comp.version:
@@ -340,7 +340,7 @@ def torch_companion_does_not_match_torch(ctx: Context) -> Iterator[Issue]:
             torch.version)
         # Pre-releases (nightlies, NGC's 2.5.0a0) pair with pre-releases the table lacks.
         released = re.fullmatch(r"\d+(?:\.\d+)*", torch.version) is not None
-        paired = (row or {}).get(name) if released else None
+        paired = pairs.get(name) if released else None
         wrong_pair = bool(paired) and major_minor(comp.version) != paired
         # torchvision/extension.py compares CUDA majors, torchaudio's _check_cuda_version
         # major.minor: what each raises "compiled with different CUDA versions" for.
@@ -894,3 +894,63 @@ def framework_fails_on_its_gpu(ctx: Context) -> Iterator[Issue]:
                         + (f": {deep.error}" if deep.error else "."),
                         evidence=[f"frameworks.{fw.name}.deep.device=None",
                                   "nvidia.gpus" if fw.build == "cuda" else "rocm.gpus"])
+
+
+# Distributions that install the `torch` package directory.
+_TORCH_DISTRIBUTIONS = ("torch", "torch-nightly")
+
+
+@rule(code="ED0413", name="torch-installed-twice",
+      title="torch is installed twice: one copy shadows the other",
+      severity=Severity.ERROR, category=Category.LIBRARY_SHADOWING)
+def torch_installed_twice(ctx: Context) -> Iterator[Issue]:
+    """
+    ## What it checks
+    More than one distribution that installs the `torch` package (`torch` and the old
+    `torch-nightly`), or conda's `pytorch` package beside a pip-installed `torch` in the
+    same environment.
+
+    ## Why it matters
+    They write the same `torch/` directory: whichever was installed last wins, the other
+    distribution's metadata still claims it, and uninstalling one leaves the other broken.
+    Extensions built against one copy fail against the other with undefined symbols
+    (`undefined symbol: _ZN2at4cuda20getCurrentCUDAStreamEl`), and conda may replace
+    pip's CUDA build with its own on the next install.
+
+    ## How to fix
+    Remove every copy, then install the one you want once: with pip (the command names
+    the build that fits this machine), or only through conda.
+
+    ## Example
+    `torch 0.4.1.post2 and torch-nightly 1.0.0.dev20181029 both install the torch
+    package.`
+
+    ## References
+    - https://pip.pypa.io/en/stable/topics/dependency-resolution/ (pip does not know two
+      distributions share a directory)
+    - https://pytorch.org/get-started/locally/
+    """
+    f = ctx.facts
+    copies = [d for d in f.python.distributions if d.name.lower() in _TORCH_DISTRIBUTIONS]
+    conda = next((c for c in f.python.conda_packages if c.name == "pytorch"), None)
+    # conda's own torch dist-info says INSTALLER=conda; pip's (or uv's) over it means pip
+    # replaced the files conda-meta still lists.
+    pip_torch = next((d for d in copies if d.name.lower() == "torch"
+                      and (d.installer or "").lower() in ("pip", "uv")), None)
+    if len({d.name.lower() for d in copies}) >= 2:
+        names = " and ".join(f"{d.name} {d.version}" for d in copies)
+        fix = [f"pip uninstall -y {' '.join(sorted({d.name for d in copies}))}"]
+        fix_cmds, note = plan_fix(plan_for(ctx, "torch"))
+        fix += [c for c in fix_cmds if c.startswith(("pip install", "uv pip install"))][:1]
+        yield Issue(f"{names} both install the torch package; the one installed last is what "
+                    "'import torch' loads.", fix=fix,
+                    fix_note=note if len(fix) > 1 else "Then install the torch you want, once.",
+                    evidence=[f"python.distributions[{d.name}]={d.version}" for d in copies])
+    elif conda is not None and pip_torch is not None:
+        yield Issue(f"conda's pytorch {conda.version} and pip's torch {pip_torch.version} are "
+                    "both installed in this environment; they share the torch package.",
+                    fix=["pip uninstall -y torch"],
+                    fix_note="That keeps conda's build; to keep pip's instead, "
+                             "'conda remove --force pytorch'.",
+                    evidence=[f"python.conda_packages[pytorch]={conda.version}",
+                              f"python.distributions[torch]={pip_torch.version}"])

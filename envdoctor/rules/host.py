@@ -236,6 +236,8 @@ def tensorflow_on_cpu_without_avx(ctx: Context) -> Iterator[Issue]:
     tf = framework(f, "tensorflow")
     if tf is None or f.os.arch not in ("x86_64", None) or not f.cpu.source:
         return
+    if not f.cpu.isa or "isa" in f.cpu.unknown:
+        return  # the flags were not read (a report without them): no AVX is not shown
     if tf.version and version_tuple(tf.version) < (1, 6):
         return  # built without AVX
     if f.cpu.vendor in ("intel", "amd", "hygon") and "avx" not in f.cpu.isa:

@@ -853,3 +853,52 @@ def test_ED0412_quiet_cuda_build_on_amd_left_to_ED0402() -> None:
 
 def test_ED0412_quiet_without_deep_check() -> None:
     quiet("ED0412", build(RTX4090))
+
+
+# --------------------------------------------------------------------------- ED0413
+
+
+def _with_distributions(host: str, extra: list[dict[str, object]],
+                        conda: list[dict[str, str]] | None = None) -> object:
+    data = host_data(host)
+    data["python"]["distributions"] = [*data["python"]["distributions"], *extra]
+    if conda is not None:
+        data["python"]["conda_packages"] = conda
+    return build(data)
+
+
+def test_ED0413_fires_torch_and_torch_nightly() -> None:
+    # maskrcnn-benchmark#75: torch 0.4.1 and torch-nightly 1.0 in one environment.
+    facts = _with_distributions("rtx4090-ubuntu2204-torch-cu124", [
+        {"name": "torch-nightly", "version": "1.0.0.dev20181029", "installer": "pip"}])
+    finding = fires("ED0413", facts)
+    assert finding.message.startswith("torch 2.5.1 and torch-nightly 1.0.0.dev20181029 both "
+                                      "install the torch package")
+    assert finding.fix[0] == "pip uninstall -y torch torch-nightly"
+    assert finding.category == "library-shadowing"
+
+
+def test_ED0413_fires_pip_torch_over_conda_pytorch() -> None:
+    data = host_data("rtx4090-ubuntu2204-torch-cu124")
+    data["python"]["distributions"] = [
+        dict(d, installer="pip") if d["name"] == "torch" else d
+        for d in data["python"]["distributions"]]
+    data["python"]["conda_packages"] = [
+        {"name": "pytorch", "version": "2.1.0", "build": "py3.11_cuda12.1_cudnn8.9.2_0"}]
+    finding = fires("ED0413", build(data))
+    assert "conda's pytorch 2.1.0 and pip's torch 2.5.1" in finding.message
+    assert finding.fix == ["pip uninstall -y torch"]
+
+
+def test_ED0413_quiet_conda_pytorch_alone() -> None:
+    data = host_data("rtx4090-ubuntu2204-torch-cu124")
+    data["python"]["distributions"] = [
+        dict(d, installer="conda") if d["name"] == "torch" else d
+        for d in data["python"]["distributions"]]
+    data["python"]["conda_packages"] = [
+        {"name": "pytorch", "version": "2.5.1", "build": "py3.11_cuda12.4_cudnn9.1.0_0"}]
+    quiet("ED0413", build(data))
+
+
+def test_ED0413_quiet_one_torch() -> None:
+    quiet("ED0413", build("rtx4090-ubuntu2204-torch-cu124"))
