@@ -82,6 +82,10 @@ def check(
     facts_file: Annotated[Path | None, typer.Option(
         "--facts", help="Evaluate a saved snapshot instead of probing.",
         show_default=False)] = None,
+    collect_env: Annotated[str | None, typer.Option(
+        "--collect-env", help="Diagnose a pasted 'python -m torch.utils.collect_env' report "
+        "(vLLM's too) from FILE, or '-' for standard input.", metavar="FILE",
+        show_default=False)] = None,
     python: PythonOption = None,
     output: OutputOption = None,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
@@ -117,11 +121,18 @@ def check(
                          hint="pick one output format")
     fmt = OutputFormat.JSON if as_json else OutputFormat.MARKDOWN if as_markdown else \
         OutputFormat.TEXT
-    if deep and (root is not None or facts_file is not None):
+    if deep and (root is not None or facts_file is not None or collect_env is not None):
         raise UsageError("--deep runs frameworks on this machine; it cannot be combined with "
-                         "--root or --facts", hint="drop --deep")
+                         "--root, --facts or --collect-env", hint="drop --deep")
+    if collect_env is not None and (root is not None or facts_file is not None):
+        raise UsageError("--collect-env cannot be combined with --root or --facts",
+                         hint="give one source of facts")
     settings = _settings(config, no_config, select, ignore, fail_on)
-    facts = _facts(root=root, facts_file=facts_file, python=python, timeout=timeout, deep=deep)
+    if collect_env is not None:
+        facts = read_facts_input(collect_env, expect="report")
+    else:
+        facts = _facts(root=root, facts_file=facts_file, python=python, timeout=timeout,
+                       deep=deep)
     report = Doctor(config=settings).check(facts)
     use_color = fmt is OutputFormat.TEXT and output is None and _color(color)
     do_redact = redact if redact is not None else fmt is OutputFormat.MARKDOWN
@@ -201,6 +212,37 @@ def plan(
 
 
 @app.command()
+def diff(
+    a: Annotated[str, typer.Argument(help="A snapshot JSON, a collect_env report, or 'live' "
+                                     "(this machine); '-' reads standard input.",
+                                     show_default=False)],
+    b: Annotated[str, typer.Argument(help="The other side, in the same forms.",
+                                     show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    no_config: Annotated[bool, typer.Option(
+        "--no-config", help="Ignore settings files.")] = False,
+) -> None:
+    """What differs between two machines that matters, and which problems only one has."""
+    import json  # noqa: PLC0415
+
+    from envdoctor.diff import compare, render_text, to_jsonable  # noqa: PLC0415
+    from envdoctor.doctor import Doctor  # noqa: PLC0415
+
+    if a == "-" and b == "-":
+        raise UsageError("only one side can be read from standard input", hint="save one to a "
+                         "file, e.g. 'envdoctor snapshot -o a.json'")
+    doctor = Doctor(config=_settings(None, no_config, None, None, None))
+    facts_a = read_facts_input(a, timeout=timeout)
+    facts_b = read_facts_input(b, timeout=timeout)
+    result = compare(facts_a, facts_b, doctor.check(facts_a), doctor.check(facts_b),
+                     a_label=_side_label(a, facts_a), b_label=_side_label(b, facts_b))
+    _emit(json.dumps(to_jsonable(result), indent=2) + "\n" if as_json else render_text(result),
+          None)
+    raise typer.Exit(0 if result.same else 1)
+
+
+@app.command()
 def knowledge(
     as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False,
 ) -> None:
@@ -246,6 +288,54 @@ def _facts(*, root: Path | None, facts_file: Path | None, python: str | None,
         timeout=timeout, python=python)
     host.deep = deep
     return collect(host)
+
+
+MAX_INPUT_BYTES = 8 * 1024 * 1024
+"""Pasted reports are kilobytes and snapshots well under a megabyte or two; refuse more."""
+
+
+def read_facts_input(spec: str, *, expect: str | None = None,
+                     timeout: float = DEFAULT_TIMEOUT) -> Facts:
+    """Facts from ``live``, ``-`` (standard input) or a file: a snapshot or a report.
+
+    ``expect="report"`` (``check --collect-env``) takes the text as a collect_env report
+    even when it is not JSON-looking; otherwise JSON is a snapshot and text a report.
+    """
+    if spec == "live" and expect is None:
+        return _facts(root=None, facts_file=None, python=None, timeout=timeout)
+    if spec == "-":
+        raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        name = "<stdin>"
+    else:
+        path = Path(spec)
+        if not path.is_file():
+            what = "is a directory" if path.is_dir() else "does not exist"
+            raise UsageError(f"{spec} {what}",
+                             hint="give a snapshot JSON ('envdoctor snapshot -o FILE'), a "
+                             "collect_env report, 'live' or '-'")
+        try:
+            with path.open("rb") as f:
+                raw = f.read(MAX_INPUT_BYTES + 1)
+        except OSError as exc:
+            raise UsageError(f"cannot read {spec}: {exc.strerror}",
+                             hint="check the file's permissions") from None
+        name = spec
+    if len(raw) > MAX_INPUT_BYTES:
+        raise UsageError(f"{name} is over {MAX_INPUT_BYTES >> 20} MiB: not a report or a "
+                         "snapshot", hint="give the report text or the snapshot file itself")
+    if expect != "report" and raw.lstrip()[:1] == b"{":
+        from envdoctor.snapshot import facts_from_bytes  # noqa: PLC0415
+
+        return facts_from_bytes(raw, name, "make one with 'envdoctor snapshot -o FILE'")
+    from envdoctor.importers.collect_env import parse_collect_env  # noqa: PLC0415
+
+    return parse_collect_env(raw.decode("utf-8", errors="replace"), path=name)
+
+
+def _side_label(spec: str, facts: Facts) -> str:
+    from envdoctor.render.summary import origin_line  # noqa: PLC0415
+
+    return origin_line(facts) if spec != "-" else f"standard input: {origin_line(facts)}"
 
 
 def _settings(path: Path | None, no_config: bool, select: list[str] | None,

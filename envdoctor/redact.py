@@ -22,8 +22,10 @@ _TOKEN_PATTERNS = lazy_re(
     r"|xox[abprs]-[A-Za-z0-9-]{10,}"
     r"|glpat-[A-Za-z0-9_-]{20,}"
     r"|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,}"
-    r"|[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"
 )
+# A URL carrying a password. Kept apart and anchored on "://": as one alternative of the
+# pattern above, its scheme part was tried at every position of a long value (quadratic).
+_URL_CREDENTIALS = lazy_re(r"[A-Za-z][A-Za-z0-9+.-]{0,30}://[^/\s:@]{1,256}:[^/\s@]{1,256}@")
 # A long run of characters from a key alphabet, with no path or list separators: what an
 # API key or password usually looks like and a version, path or device list never does.
 _OPAQUE = lazy_re(r"^[A-Za-z0-9+/=_\-]{32,}$")
@@ -37,7 +39,7 @@ _SECRET_NAME = lazy_re(r"(TOKEN|SECRET|PASSW|PASSWD|PWD$|CREDENTIAL|API_?KEY|ACC
 
 def looks_secret(value: str) -> bool:
     """Whether a value looks like a credential (a token, a key, a URL with a password)."""
-    if _TOKEN_PATTERNS.search(value):
+    if _TOKEN_PATTERNS.search(value) or ("://" in value and _URL_CREDENTIALS.search(value)):
         return True
     if _UUID.match(value):
         return False
@@ -57,4 +59,5 @@ def name_is_secret(name: str) -> bool:
 
 def scrub_tokens(text: str, replacement: str = "<redacted>") -> str:
     """Replace every token-shaped substring of ``text``."""
-    return _TOKEN_PATTERNS.sub(replacement, text)
+    text = _TOKEN_PATTERNS.sub(replacement, text)
+    return _URL_CREDENTIALS.sub(replacement, text) if "://" in text else text

@@ -148,3 +148,59 @@ def test_waiver_in_pyproject_is_applied(tmp_path: Path, monkeypatch: pytest.Monk
     assert "(1 ignored)" in out
     code, _, _ = run(["check", "--facts", TRUENAS, "--no-config"], capsys)
     assert code == 1
+
+
+REPORTS = REPO / "tests" / "reports" / "collect_env"
+
+
+def test_check_collect_env_diagnoses_a_pasted_report(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["check", "--collect-env",
+                        str(REPORTS / "pytorch-150733-rtx5090d-sm120-cu126.txt")], capsys)
+    assert code == 1
+    assert "(parsed, not probed)" in out.splitlines()[0]
+    assert "ED0302" in out
+
+
+def test_check_collect_env_from_standard_input(monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    text = (REPORTS / "pytorch-37212-p100-driver-410-fenced.txt").read_bytes()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text)))
+    code, out, _ = run(["check", "--collect-env", "-", "--json"], capsys)
+    data = json.loads(out)
+    jsonschema.validate(data, REPORT_SCHEMA)
+    assert code == 1
+    assert data["facts"]["origin"]["kind"] == "report"
+    assert "driver-too-old" in {f["category"] for f in data["findings"]}
+
+
+@pytest.mark.parametrize(("content", "error"), [
+    (b"", "empty"),
+    (b"\x00\x01\x02\xff" * 1000, "binary"),
+    (b"Package    Version\n---------- -------\nnumpy      1.26.4\n", "collect_env"),
+])
+def test_check_collect_env_garbage_exits_2(tmp_path: Path, content: bytes, error: str,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "report.txt"
+    bad.write_bytes(content)
+    code, out, err = run(["check", "--collect-env", str(bad)], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("error: ") and error in err.splitlines()[0].lower()
+    assert "\nhint: " in err and "Traceback" not in err
+
+
+def test_check_collect_env_too_large_exits_2(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"PyTorch version: 2.5.1\n" + b"x" * (50 * 1024 * 1024))
+    code, _, err = run(["check", "--collect-env", str(big)], capsys)
+    assert code == 2 and "MiB" in err.splitlines()[0]
+
+
+def test_diff_a_report_against_a_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["diff", str(HOSTS / "rtx4090-ubuntu2204-torch-cu124" / "facts.json"),
+                        str(REPORTS / "pytorch-150733-rtx5090d-sm120-cu126.txt")], capsys)
+    assert code == 1
+    assert "Only on B (works on A, fails on B):" in out
+    assert "ED0302" in out and "NVIDIA GPUs" in out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from envdoctor._util import human_bytes
-from envdoctor.facts import Facts, OriginKind, ProbeStatus
+from envdoctor.facts import DeepCheck, Facts, OriginKind, ProbeStatus
 
 # The ISA extensions worth naming in a one-line summary, in the order they arrived.
 _ISA_HEADLINE = (("avx2", "AVX2"), ("avx512f", "AVX-512"), ("amx_tile", "AMX"),
@@ -169,8 +169,19 @@ def _framework_rows(facts: Facts) -> list[tuple[str, str]]:
             build = f"ROCm {fw.rocm_version}"
         text = f"{fw.version or '?'} · {build}"
         if fw.deep is not None:
-            text += " · " + ("GPU works" if fw.deep.gpu_op else (
-                f"import failed: {fw.deep.error}" if not fw.deep.imported else
-                f"no GPU: {fw.deep.error or 'CPU only'}"))
+            text += " · " + _deep_text(fw.deep)
         rows.append((fw.name, text))
     return rows
+
+
+def _deep_text(deep: DeepCheck) -> str:
+    """What importing the framework showed (``check --deep``, or a report's own line)."""
+    if not deep.imported:
+        return f"import failed: {deep.error}"
+    if deep.gpu_op:
+        return "GPU works"
+    if deep.device and deep.gpu_op is None:
+        return f"sees {deep.device}"  # a report says CUDA is available; nothing was run
+    if deep.device:
+        return f"sees {deep.device}, but a GPU operation failed: {deep.error or 'no detail'}"
+    return f"no GPU: {deep.error or 'CPU only'}"
