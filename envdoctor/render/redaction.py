@@ -17,7 +17,7 @@ from envdoctor.redact import looks_secret, scrub_tokens
 
 HOST = "<host>"
 USER = "<user>"
-SECRET = "<redacted>"
+REDACTED = "<redacted>"
 # GPU-/MIG- UUIDs as nvidia-smi and NVML print them; cloud instance and VM ids.
 _DEVICE_IDS = (
     (re.compile(r"\b(GPU|MIG)-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}"
@@ -63,10 +63,10 @@ class Redactor:
         if value in self._exact:
             return self._exact[value]
         if looks_secret(value):  # an API key in a variable whose name did not say so
-            return SECRET
+            return REDACTED
         for pattern, replacement in self._subs:
             value = pattern.sub(replacement, value)
-        return scrub_tokens(value, SECRET)
+        return scrub_tokens(value, REDACTED)
 
     def value(self, data: Any) -> Any:  # noqa: ANN401 - any JSON value
         """Redact every string in a JSON value (keys included: paths can be keys)."""
