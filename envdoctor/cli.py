@@ -23,6 +23,8 @@ from envdoctor.render import OutputFormat
 if TYPE_CHECKING:
     from envdoctor.config import Config
     from envdoctor.facts import Facts
+    from envdoctor.knowledge import KnowledgeBase
+    from envdoctor.planner import Target
 
 _APP_SETTINGS: dict[str, Any] = {
     "name": "envdoctor",
@@ -212,6 +214,73 @@ def plan(
 
 
 @app.command()
+def dockerfile(
+    framework: Annotated[list[str] | None, typer.Option(
+        "--framework", "-f", help="A framework to install, as 'envdoctor plan' takes it "
+        "(torch, torch==2.5, tensorflow, jax, cupy, onnxruntime); repeatable.",
+        show_default=False)] = None,
+    requirements: Annotated[Path | None, typer.Option(
+        "--requirements", "-r", help="A pip requirements file to install as well.",
+        show_default=False)] = None,
+    image_python: Annotated[str | None, typer.Option(
+        "--python", help="Python version of the image (default: the target's, else 3.12).",
+        show_default=False)] = None,
+    gpu: Annotated[list[str] | None, typer.Option(
+        "--gpu", help="Build for this GPU model instead of this machine's (repeatable).",
+        show_default=False)] = None,
+    driver: Annotated[str | None, typer.Option(
+        "--driver", help="NVIDIA driver version of the target machine.",
+        show_default=False)] = None,
+    facts_file: Annotated[Path | None, typer.Option(
+        "--facts", help="Build for the machine a snapshot describes.",
+        show_default=False)] = None,
+    cpu: Annotated[bool, typer.Option("--cpu", help="A CPU-only image.")] = False,
+    rocm: Annotated[bool, typer.Option("--rocm", help="An image for AMD GPUs (ROCm).")] = False,
+    devel: Annotated[bool, typer.Option(
+        "--devel", help="Add a CUDA devel build stage (nvcc), for requirements that compile "
+        "CUDA code; chosen automatically for the ones envdoctor knows.")] = False,
+    wheelhouse: Annotated[Path | None, typer.Option(
+        "--wheelhouse", help="Install offline from this folder of wheels (copied into the "
+        "build context; needs --output).", show_default=False)] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write Dockerfile, .dockerignore and the requirements into "
+        "this folder (created); without it the Dockerfile goes to standard output.",
+        show_default=False)] = None,
+    tag: Annotated[str, typer.Option("--tag", "-t", help="Image name for the build and run "
+                                     "lines (and --build).")] = "envdoctor-app",
+    build: Annotated[bool, typer.Option(
+        "--build", help="Build the image with the Docker engine (DOCKER_HOST), streaming "
+        "its log.")] = False,
+    check_file: Annotated[Path | None, typer.Option(
+        "--check", help="Instead of writing one: say whether this existing Dockerfile works "
+        "on the target.", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="With --check: findings as "
+                                          "JSON.")] = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+) -> None:
+    """A Dockerfile whose CUDA and framework builds match the target's driver and GPUs."""
+    from envdoctor.knowledge import KnowledgeBase  # noqa: PLC0415
+    from envdoctor.planner import Target  # noqa: PLC0415
+
+    kb = KnowledgeBase()
+    described = bool(gpu) or driver is not None
+    if described and facts_file is not None:
+        raise UsageError("--gpu/--driver describe a target; they cannot be combined with "
+                         "--facts", hint="use one or the other")
+    host = None
+    if described:
+        target = Target.describe_args(kb, gpu or [], driver, None)
+    else:
+        host = _facts(root=None, facts_file=facts_file, python=None, timeout=timeout)
+        target = Target.from_facts(host)
+    if check_file is not None:
+        _check_dockerfile(kb, check_file, target, host, as_json)
+        return
+    _write_dockerfile(kb, target, host, framework or [], requirements, image_python, cpu,
+                      rocm, devel, wheelhouse, output, tag, build)
+
+
+@app.command()
 def diff(
     a: Annotated[str, typer.Argument(help="A snapshot JSON, a collect_env report, or 'live' "
                                      "(this machine); '-' reads standard input.",
@@ -289,6 +358,114 @@ def _facts(*, root: Path | None, facts_file: Path | None, python: str | None,
     host.deep = deep
     return collect(host)
 
+
+def _write_dockerfile(kb: KnowledgeBase, target: Target, host: Facts | None,
+                      frameworks: list[str], requirements: Path | None, python: str | None,
+                      cpu: bool, rocm: bool, devel: bool, wheelhouse: Path | None,
+                      output: Path | None, tag: str, build: bool) -> None:
+    import shlex  # noqa: PLC0415
+    import shutil  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from envdoctor.dockerplan import (  # noqa: PLC0415
+        DockerRequest,
+        plan_dockerfile,
+        render_dockerfile,
+        render_dockerignore,
+    )
+
+    if wheelhouse is not None and output is None and not build:
+        raise UsageError("--wheelhouse copies the wheels into the build context",
+                         hint="add --output DIR")
+    if wheelhouse is not None and not wheelhouse.is_dir():
+        raise UsageError(f"wheelhouse {wheelhouse} is not a folder",
+                         hint="make one with 'pip wheel -r requirements.txt -w wheelhouse'")
+    if requirements is not None and not requirements.is_file():
+        raise UsageError(f"requirements file {requirements} does not exist",
+                         hint="give a pip requirements file")
+    request = DockerRequest(frameworks=tuple(frameworks), requirements=requirements,
+                            python=python, cpu=cpu, rocm=rocm, devel=devel,
+                            wheelhouse=wheelhouse, tag=tag)
+    plan = plan_dockerfile(kb, target, request, cdi_only=_cdi_only(host))
+    text = render_dockerfile(plan, command="envdoctor " + shlex.join(_INVOCATION))
+    context = output or (Path(tempfile.mkdtemp(prefix="envdoctor-build-")) if build else None)
+    if context is None:
+        _emit(text, None)
+        for note in plan.notes:
+            typer.echo(note, err=True)
+        return
+    try:
+        context.mkdir(parents=True, exist_ok=True)
+        (context / "Dockerfile").write_text(text, encoding="utf-8")
+        (context / ".dockerignore").write_text(render_dockerignore(), encoding="utf-8")
+        if requirements is not None:
+            shutil.copyfile(requirements, context / "requirements.txt")
+        if wheelhouse is not None:
+            shutil.copytree(wheelhouse, context / "wheelhouse", dirs_exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write into {context}: {exc.strerror}",
+                         hint="choose a folder you can write to") from None
+    typer.echo(f"wrote {context / 'Dockerfile'}" + (" (with requirements.txt)" if requirements
+                                                    else ""))
+    for note in plan.notes:
+        typer.echo(note.replace("docker build -t", f"docker build {context} -t", 1)
+                   if note.startswith("Build:") else note)
+    if build:
+        from envdoctor.docker_build import build_image  # noqa: PLC0415
+
+        image = build_image(context, tag=tag, out=sys.stdout)
+        typer.echo(f"built {tag} ({image})")
+
+
+def _cdi_only(host: Facts | None) -> bool:
+    """The engine can give GPUs through CDI specs but has no nvidia runtime."""
+    if host is None:
+        return False
+    c = host.containers
+    runtimes = set(c.docker_runtimes) | set(c.daemon_json_runtimes)
+    return bool(c.cdi_devices) and "nvidia" not in runtimes
+
+
+def _check_dockerfile(kb: KnowledgeBase, path: Path, target: Target, host: Facts | None,
+                      as_json: bool) -> None:
+    from envdoctor.dockercheck import facts_for_dockerfile, read_dockerfile  # noqa: PLC0415
+    from envdoctor.doctor import Doctor  # noqa: PLC0415
+    from envdoctor.render import render  # noqa: PLC0415
+
+    reading = read_dockerfile(path)
+    base = host if host is not None else _described_facts(target)
+    facts = facts_for_dockerfile(kb, base, reading, str(path))
+    report = Doctor(config=_settings(None, False, None, None, None)).check(facts)
+    _emit(render(report, OutputFormat.JSON if as_json else OutputFormat.TEXT), None)
+    raise typer.Exit(report.exit_code())
+
+
+def _described_facts(target: Target) -> Facts:
+    """Facts of a machine known only by its GPUs and driver (``--gpu``/``--driver``)."""
+    from envdoctor.facts import (  # noqa: PLC0415
+        Facts,
+        NvidiaFacts,
+        Origin,
+        OriginKind,
+        PciGpu,
+        RocmFacts,
+    )
+
+    # The GPUs are on the bus with the driver bound; whether the driver can drive them
+    # (a card newer than the driver) is for the rules to say, so they are not "listed".
+    nvidia = [PciGpu(address=f"described-{i}", vendor="nvidia", device_id="", name=g.name,
+                     compute_capability=g.compute_capability, driver="nvidia")
+              for i, g in enumerate(target.nvidia)]
+    amd = [PciGpu(address=f"described-amd-{i}", vendor="amd", device_id="", name=g.name,
+                  gfx=g.gfx, driver="amdgpu") for i, g in enumerate(target.amd)]
+    return Facts(origin=Origin(kind=OriginKind.REPORT, note="a described target"),
+                 nvidia=NvidiaFacts(pci_gpus=nvidia, userspace_version=target.driver,
+                                    kernel_module_version=target.driver),
+                 rocm=RocmFacts(pci_gpus=amd))
+
+
+_INVOCATION: list[str] = []
+"""The arguments of this run, echoed in generated files so that they can be made again."""
 
 MAX_INPUT_BYTES = 8 * 1024 * 1024
 """Pasted reports are kilobytes and snapshots well under a megabyte or two; refuse more."""
@@ -380,6 +557,7 @@ def _emit(text: str, output: Path | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status (errors become ``error:``/``hint:`` and 2)."""
     args = sys.argv[1:] if argv is None else argv
+    _INVOCATION[:] = args
     verbose = any(a in ("-v", "--verbose") for a in args)
     try:
         result = _app_for(args)(args=args, prog_name="envdoctor", standalone_mode=False)

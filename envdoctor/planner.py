@@ -26,6 +26,7 @@ FRAMEWORKS = ("torch", "tensorflow", "jax", "cupy", "onnxruntime")
 _ALIASES = {"pytorch": "torch", "tf": "tensorflow", "onnxruntime-gpu": "onnxruntime",
             "ort": "onnxruntime", "jaxlib": "jax"}
 _SPEC = lazy_re(r"^\s*(==|>=|<=|~=|!=|>|<)?\s*(\d+(?:\.\d+)*)(\.\*)?\s*$")
+_REJECTED_VERSION = lazy_re(r"^[A-Za-z][\w-]* (\d+(?:\.\d+)+)")
 _VERSION = lazy_re(r"^\d+(\.\d+){0,3}$")
 _REQUEST = lazy_re(r"^\s*([A-Za-z][A-Za-z0-9_.-]*)\s*(.*)$")
 
@@ -597,12 +598,29 @@ class Planner:
                 s.rejected.append(f"{name}: needs driver >= {minimum}, this one is "
                                   f"{target.driver}")
                 continue
+            spec = request.spec or self._cupy_series(pkg, target)
+            version = spec.lstrip("=").removesuffix(".*") if spec else "latest"
+            quoted = f"'{name}{spec}'" if "*" in spec or "<" in spec or ">" in spec else \
+                f"{name}{spec}"
             return self._plan(request, target, s, Choice(
-                "cupy", request.spec.lstrip("=") or "latest", name, cuda=pkg["cuda"],
-                pip=f"pip install {name}{request.spec}", uv=f"uv pip install {name}{request.spec}",
+                "cupy", version, name, cuda=pkg["cuda"],
+                pip=f"pip install {quoted}", uv=f"uv pip install {quoted}",
                 reasons=(f"CuPy's wheel for CUDA {pkg['cuda']}"
                          + (f", which driver {target.driver} runs" if target.driver else ""),)))
         return Plan(request, target, None, None, tuple(s.rejected), tuple(s.notes))
+
+    def _cupy_series(self, pkg: dict[str, Any], target: Target) -> str:
+        """``==14.*``: the newest CuPy series that ships this wheel for the target's Python."""
+        major = pkg["cuda"].split(".")[0]
+        rows = sorted(self.kb.table("cupy")["releases"], key=lambda r: version_tuple(r["cupy"]),
+                      reverse=True)
+        for row in rows:
+            if not any(c.split(".")[0] == major for c in row.get("cuda", [])):
+                continue
+            if target.python and row.get("python") and target.python not in row["python"]:
+                continue
+            return f"=={row['cupy']}.*"
+        return ""
 
     def _onnxruntime(self, request: Request, target: Target, cpu: bool) -> Plan:
         s = _Search()
@@ -631,7 +649,13 @@ class Planner:
     # -------------------------------------------------------------- helpers
 
     def _plan(self, request: Request, target: Target, s: _Search, choice: Choice) -> Plan:
-        return Plan(request, target, choice, None, tuple(s.rejected), tuple(s.notes))
+        # Releases older than the one chosen were never in the running: what ruled them
+        # out (an old release's Python range) is noise next to the answer.
+        chosen = version_tuple(choice.version)
+        relevant = tuple(r for r in s.rejected
+                         if not ((m := _REJECTED_VERSION.match(r)) and chosen
+                                 and version_tuple(m.group(1)) < chosen))
+        return Plan(request, target, choice, None, relevant, tuple(s.notes))
 
     def _python_ok(self, row: dict[str, Any], target: Target, s: _Search, name: str,
                    version: str) -> bool:

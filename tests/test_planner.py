@@ -173,11 +173,12 @@ def test_a_release_the_tables_do_not_have_is_a_usage_error() -> None:
 
 
 @pytest.mark.parametrize(("driver", "package"), [
-    ("580.65.06", "cupy-cuda13x"), ("535.104.05", "cupy-cuda12x"),
-    ("470.82.01", "cupy-cuda11x"),  # the whole-major wheel, not the old cupy-cuda117
+    ("580.65.06", "'cupy-cuda13x==14.*'"), ("535.104.05", "'cupy-cuda12x==14.*'"),
+    # The whole-major wheel (not the old cupy-cuda117), from the last series with CUDA 11.
+    ("470.82.01", "'cupy-cuda11x==13.*'"),
 ])
 def test_cupy_wheel_follows_the_driver(driver: str, package: str) -> None:
-    result = plan("cupy", described("T4", driver))
+    result = plan("cupy", described("T4", driver, "3.11"))
     assert result.choice is not None and result.choice.pip == f"pip install {package}"
 
 

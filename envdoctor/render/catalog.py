@@ -82,6 +82,9 @@ def knowledge_summary(kb: KnowledgeBase) -> dict[str, Any]:
     packages = [p["package"] for p in t("cupy")["packages"]]
     tables["cupy"] = {"covers": ", ".join(packages[:3]) + f" and {len(packages) - 3} older "
                       "or ROCm wheels"}
+    images = t("images")
+    tables["images"] = {"covers": f"nvidia/cuda {span([r['cuda'] for r in images['cuda']])}; "
+                        "python " + span([r["python"] for r in images["python"]]) + " slim"}
     tables["retired"] = {"covers": ", ".join(r["name"] for r in t("retired")["frameworks"])}
     for name, info in tables.items():
         data = t(name)

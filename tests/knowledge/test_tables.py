@@ -42,6 +42,7 @@ TABLES = (
     "cudnn",
     "rocm",
     "retired",
+    "images",
 )
 
 
@@ -543,6 +544,25 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             )
         },
     ),
+    "images": table_schema(
+        "images",
+        {
+            "cuda": rows_of(
+                {
+                    "cuda": VER,
+                    "os": {"type": "array", "minItems": 1, "uniqueItems": True,
+                           "items": {"enum": ["ubuntu16.04", "ubuntu18.04", "ubuntu20.04",
+                                              "ubuntu22.04", "ubuntu24.04"]}},
+                    "cudnn_tag": {"enum": ["cudnn8", "cudnn9", "cudnn"]},
+                },
+                ["cuda", "os", "cudnn_tag"],
+            ),
+            "python": rows_of({"python": MM, "tag": {"type": "string",
+                                                      "pattern": r"^3\.[0-9]+-slim-bookworm$"}},
+                              ["python", "tag"]),
+            "ubuntu_python": rows_of({"os": STR, "python": MM}, ["os", "python"]),
+        },
+    ),
 }
 
 
@@ -995,7 +1015,8 @@ def test_spot_torch(tables: dict[str, dict[str, Any]]) -> None:
     cu124 = torch_variant(tables, "2.5", "cu124")["arch"]
     assert max(int(a[3:]) for a in cu124 if a.startswith("sm_")) == 90
     assert "sm_100" not in cu124 and "sm_120" not in cu124
-    assert "compute_90" in cu124
+    # The PyPI cu124 wheel's CUDAConfig.h: SASS for sm_50-sm_90 and no PTX recorded.
+    assert "compute_90" not in cu124
     cu128 = torch_variant(tables, "2.7", "cu128")["arch"]
     assert "sm_120" in cu128 and "sm_100" in cu128 and "sm_70" not in cu128
     assert "sm_70" in torch_variant(tables, "2.8", "cu128")["arch"]
@@ -1155,3 +1176,41 @@ def test_retired_consistent_with_classic_probe(tables: dict[str, dict[str, Any]]
         else:
             assert fw.successor.startswith(row["successor"]), name
     assert rows["Theano"]["successor"] == "PyTensor"
+
+
+def test_every_cuda_image_is_a_known_cuda_release(tables: dict[str, dict[str, Any]]) -> None:
+    # The planner picks an image by CUDA release; an image for a release the driver table
+    # does not know could never be checked against a driver.
+    releases = {r["cuda"] for r in tables["cuda_driver"]["toolkits"]}
+    for row in tables["images"]["cuda"]:
+        assert row["cuda"] in releases, row["cuda"]
+
+
+def _recorded_torch_wheels() -> list[Path]:
+    root = REPO_ROOT / "tests" / "recordings" / "wheel-files"
+    from envdoctor.knowledge import KnowledgeBase
+
+    kb = KnowledgeBase()
+    # Wheels of a release the table has (2.15.0 was recorded before its release).
+    return sorted(d for d in root.glob("torch-[0-9]*") if d.is_dir()
+                  and (d / "torch/include/ATen/cuda/CUDAConfig.h").exists()
+                  and "aarch64" not in d.name
+                  and (kb.torch_release(d.name.split("-")[1]) or {}).get("pypi_default"))
+
+
+@pytest.mark.parametrize("wheel", _recorded_torch_wheels(), ids=lambda d: d.name)
+def test_torch_arch_lists_match_the_real_wheels(wheel: Path) -> None:
+    """The PyPI default variant's SASS targets equal the gencode list in the real wheel.
+
+    CUDAConfig.h lists the sm_ targets the build compiled; PTX (compute_) entries are not
+    in it, so only the sm_ part is compared.
+    """
+    from envdoctor.knowledge import KnowledgeBase
+    from envdoctor.probes import _build_info as bi
+
+    row = KnowledgeBase().torch_release(wheel.name.split("-")[1])
+    assert row is not None
+    table = [a for a in row["variants"][row["pypi_default"]]["arch"] if a.startswith("sm_")]
+    built = bi.parse_cuda_config_h(
+        (wheel / "torch/include/ATen/cuda/CUDAConfig.h").read_text()).arch_list
+    assert table == built
