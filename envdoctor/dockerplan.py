@@ -172,6 +172,11 @@ def plan_dockerfile(kb: KnowledgeBase, target: Target, request: DockerRequest,
             if m:
                 env.append(("HSA_OVERRIDE_GFX_VERSION", m.group(1)))
     arch_list = _arch_list(target) if devel else None
+    if builder is None and request.wheelhouse is not None:
+        # A build stage of the same image installs from the wheelhouse; only the venv is
+        # copied on, so the wheels' COPY layer is not part of the image.
+        builder = base
+        comments.append("Two stages: the wheelhouse is used in the first and left behind.")
     run = _run_command(request.tag, gpu, torch is not None, cdi_only)
     notes = [f"Build: docker build -t {request.tag} .", f"Run:   {run}"]
     if gpu == "nvidia" and target.driver is None:

@@ -668,6 +668,35 @@ class DeepCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class GpuRequest:
+    """What happened when ``check --container`` ran an image with every GPU requested."""
+
+    image: str
+    """The image that was run."""
+    requested: str = "all"
+    """The GPUs asked for, as ``--gpus`` takes them."""
+    started: bool = False
+    """Whether the engine started the container with the GPUs."""
+    error: str | None = None
+    """The engine's message when it did not (``could not select device driver "" with
+    capabilities: [[gpu]]``), as the engine wrote it."""
+    exit_code: int | None = None
+    """Exit status of what ran inside; ``None`` when the container did not start."""
+    probe: str | None = None
+    """What ran inside: ``envdoctor snapshot``, or ``shell`` (``ls /dev/nvidia*``,
+    ``nvidia-smi -L``) for an image without envdoctor."""
+    devices_seen: list[str] = field(default_factory=list)
+    """GPU device files present inside the container (``/dev/nvidia0``, ``/dev/nvidiactl``,
+    ``/dev/dxg``), sorted."""
+    gpus_seen: list[str] = field(default_factory=list)
+    """GPUs the driver listed inside (``GPU 0: NVIDIA A100-SXM4-80GB``); empty when it
+    listed none or could not be asked."""
+    unknown: dict[str, str] = field(default_factory=dict)
+    """Why a field above could not be determined (``devices_seen`` when what ran inside
+    failed): field name → reason."""
+
+
+@dataclass(frozen=True, slots=True)
 class ContainerRuntimeFacts:
     """Container engines on the host, and GPUs inside a container."""
 
@@ -704,6 +733,9 @@ class ContainerRuntimeFacts:
     """Inside a container: GPU device nodes that were passed in."""
     driver_libraries_in_container: list[str] = field(default_factory=list)
     """Inside a container: driver libraries the runtime mounted (``libcuda.so.1``, …)."""
+    gpu_request: GpuRequest | None = None
+    """``check --container IMAGE``: what happened when the image was started with every GPU
+    requested; ``None`` otherwise."""
     unknown: dict[str, str] = field(default_factory=dict)
     """Why a field above is ``None``: field name → reason."""
 

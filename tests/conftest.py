@@ -12,11 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# CI replays the same fuzz examples every run (a red CI must mean a regression); a
+# developer's run explores new ones. HYPOTHESIS_PROFILE=ci is set by .ci/run.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 TESTS = Path(__file__).resolve().parent
 HOSTS = TESTS / "hosts"
 REPO = TESTS.parent
 UPDATE_GOLDEN = os.environ.get("ENVDOCTOR_UPDATE_GOLDEN") == "1"
+
+pytest_plugins = ["dockerd"]  # a private Docker engine and test images, per session
 
 # Values that change from run to run and are not part of what a host is.
 VOLATILE_KEYS = {"collected_at", "elapsed_ms", "envdoctor_version"}

@@ -118,11 +118,15 @@ def test_output_folder_gets_dockerfile_dockerignore_and_requirements(
     assert code == 0
     text = (out_dir / "Dockerfile").read_text()
     assert text.count("--no-index --find-links /tmp/wheelhouse") == 1
-    assert re.search(r"^FROM python:3.11-slim-bookworm$", text, re.MULTILINE)
+    # Two stages of the same image: the wheelhouse layer stays in the first.
+    assert re.findall(r"^FROM (.*)$", text, re.MULTILINE) == [
+        "python:3.11-slim-bookworm AS build", "python:3.11-slim-bookworm AS runtime"]
+    runtime = text.split("AS runtime", 1)[1]
+    assert "wheelhouse" not in runtime and "COPY --from=build /opt/venv /opt/venv" in runtime
     assert (out_dir / "requirements.txt").read_text() == "envdoctor\n"
     assert (out_dir / "wheelhouse").is_dir()
     assert ".env" in (out_dir / ".dockerignore").read_text().splitlines()
-    assert f"docker build {out_dir} -t envdoctor-app" in out
+    assert f"Build: docker build -t envdoctor-app {out_dir}\n" in out
 
 
 @pytest.mark.parametrize(("args", "error", "hint"), [

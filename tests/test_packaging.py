@@ -81,7 +81,7 @@ def test_wheel_install_runs_check(wheel: Path, tmp_path: Path) -> None:
     plan = _run(str(tmp_path / "venv/bin/envdoctor"), "plan", "torch==2.5", "--gpu", "A100",
                 "--driver", "535.104.05")
     assert "download.pytorch.org/whl/cu121" in plan
-    _run(str(python), "-m", "envdoctor", "--version")
+    _run(str(python), "-m", "envdoctor", "--version", cwd=tmp_path)  # not the source tree
 
 
 def test_editable_install_maps_the_top_level_rooms(tmp_path: Path) -> None:

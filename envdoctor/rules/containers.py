@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from envdoctor._util import human_bytes, version_tuple
-from envdoctor.facts import ContainerRuntimeFacts, Facts
+from envdoctor.facts import ContainerRuntimeFacts, Facts, GpuRequest, ProbeStatus
 from envdoctor.report import Severity
 from envdoctor.rules._helpers import framework, has_nvidia, nvidia_works
 from envdoctor.rules.base import Category, Context, Issue, rule
@@ -60,7 +61,8 @@ def docker_cannot_give_containers_gpus(ctx: Context) -> Iterator[Issue]:
     A host (not a container) with NVIDIA GPUs and Docker (an engine socket, a version or
     a `daemon.json` runtime), without the NVIDIA Container Toolkit (`nvidia-ctk` or
     `nvidia-container-runtime`, or an `nvidia` runtime registered with Docker) and
-    without CDI devices for the GPUs.
+    without CDI devices for the GPUs. After `check --container` tried a GPU request that
+    failed, ED0608 says it instead, with the engine's own message.
 
     ## Why it matters
     `docker run --gpus all …` fails with 'could not select device driver "" with
@@ -83,6 +85,8 @@ def docker_cannot_give_containers_gpus(ctx: Context) -> Iterator[Issue]:
     c = f.containers
     if not has_nvidia(f) or f.platform.in_container:
         return
+    if c.gpu_request is not None and not c.gpu_request.started:
+        return  # ED0608: the request was tried, and its failure says more
     # docker_reachable and docker_error are only set when a Docker socket exists.
     if not (c.docker_reachable is not None or c.docker_error or c.docker_version
             or c.daemon_json_runtimes):
@@ -124,7 +128,8 @@ def container_started_without_gpus(ctx: Context) -> Iterator[Issue]:
     host's NVIDIA GPU visible in sysfs (an error), or, with no GPU visible,
     `NVIDIA_VISIBLE_DEVICES` asking for GPUs as CUDA images do (a warning: the host may
     have none). A CUDA build of a framework alone says nothing: PyPI's default torch on
-    Linux is one.
+    Linux is one. A container `check --container` started with every GPU requested is
+    left to ED0608.
 
     ## Why it matters
     The image was made for GPUs but the container got none: the framework reports no
@@ -150,6 +155,8 @@ def container_started_without_gpus(ctx: Context) -> Iterator[Issue]:
     c = f.containers
     if c.gpu_devices_in_container or c.driver_libraries_in_container:
         return
+    if c.gpu_request is not None:
+        return  # started with --gpus all by check --container: ED0608 says what came of it
     visible = f.env.variables.get("NVIDIA_VISIBLE_DEVICES")
     # void, none and an empty value are how images and runtimes say "no GPU on purpose".
     wants = visible is not None and visible.strip().lower() not in ("", "void", "none")
@@ -393,3 +400,206 @@ def cdi_enabled_without_gpu_devices(ctx: Context) -> Iterator[Issue]:
                 fix_note="Regenerate it after each driver upgrade.",
                 evidence=["containers.docker_cdi_spec_dirs", "containers.cdi_devices",
                           f"containers.nvidia_ctk_version={c.nvidia_ctk_version}"])
+
+
+# --------------------------------------------------------------------------- ED0608
+
+# How the engine, the NVIDIA Container Toolkit and CDI say a GPU request failed, most
+# specific first. The patterns are the messages' stable parts; the engine wraps them in
+# OCI runtime text that changes between Docker and runc versions.
+_GPU_ERRORS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("no-device-driver", re.compile(r'could not select device driver "[^"]*" with '
+                                    r"capabilities: \[\[gpu\]\]")),
+    ("unknown-runtime", re.compile(r"unknown or invalid runtime name: nvidia")),
+    ("driver-not-loaded", re.compile(r"nvml error: driver not loaded")),
+    ("version-mismatch", re.compile(r"driver/library version mismatch", re.IGNORECASE)),
+    ("cdi-unresolvable", re.compile(r"unresolvable CDI devices? ([\w./-]+=[\w.,:-]+)")),
+    ("requirement", re.compile(r"requirement error: unsatisfied condition: ([^,\\\n\"]+)")),
+    ("library-missing", re.compile(r"load library failed: (libnvidia-ml\.so\.1)")),
+)
+_PATTERN = dict(_GPU_ERRORS)
+_GPU_WORDS = re.compile(r"nvidia|\bgpus?\b|\bcdi\b", re.IGNORECASE)
+_CLI_PHRASE = re.compile(r"((?:nvidia-container-cli|could not|unknown or invalid|"
+                         r"unresolvable)[^\\\n]*)")
+
+
+def gpu_error_kind(error: str) -> str | None:
+    """Which known GPU-request failure an engine message is, ``"other"`` for another one
+    that names NVIDIA, GPUs or CDI, ``None`` for a failure that is not about GPUs.
+
+    ``check --container`` uses it to tell a GPU problem (a finding) from an image that
+    cannot run at all (an error of the command).
+    """
+    for kind, pattern in _GPU_ERRORS:
+        if pattern.search(error):
+            return kind
+    return "other" if _GPU_WORDS.search(error) else None
+
+
+def _engine_phrase(error: str) -> str:
+    """The part of an engine message a person needs.
+
+    That is the toolkit's own sentence, without the layers of OCI runtime text and
+    escaped quotes around it.
+    """
+    match = _CLI_PHRASE.search(error)
+    text = match.group(1) if match else error.strip().splitlines()[0] if error.strip() else ""
+    text = re.sub(r'(: unknown)?[."\s]*$', "", text.strip())
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+_GPU_NODE = re.compile(r"^/dev/(nvidia\d+|dxg)$")
+
+
+@rule(code="ED0608", name="gpu-request-to-container-failed",
+      title="A container started with every GPU requested did not get them",
+      severity=Severity.ERROR, category=Category.CONTAINER_GPU)
+def gpu_request_to_container_failed(ctx: Context) -> Iterator[Issue]:
+    """
+    ## What it checks
+    What happened when `envdoctor check --container IMAGE` started the image with every
+    GPU requested (as `docker run --gpus all IMAGE` does): the engine's refusal, read for
+    the known causes (no NVIDIA Container Toolkit, an unregistered `nvidia` runtime, the
+    host's driver not loaded or half-upgraded, a missing CDI spec, a driver older than the
+    image's CUDA), or a container that started without any GPU device inside.
+
+    ## Why it matters
+    The same failure stops every GPU container this engine starts: `docker run --gpus
+    all`, and Docker Compose services with GPU `deploy.resources.reservations.devices`.
+    The engine's message names the component that failed, not the fix.
+
+    ## How to fix
+    It depends on the message. "could not select device driver" and "unknown or invalid
+    runtime name: nvidia": install the NVIDIA Container Toolkit from NVIDIA's repository,
+    register it with `sudo nvidia-ctk runtime configure --runtime=docker` and restart
+    Docker. "driver not loaded": install or load the host's NVIDIA driver. "driver/library
+    version mismatch": reboot after a driver upgrade. "unresolvable CDI devices": generate
+    the CDI spec with `nvidia-ctk cdi generate`. "unsatisfied condition: cuda>=X": a newer
+    driver, or an image built for an older CUDA.
+
+    ## Example
+    `Docker could not start envdoctor-cuda with --gpus all: could not select device driver
+    "" with capabilities: [[gpu]] (Docker has no GPU device driver: the NVIDIA Container
+    Toolkit is not installed or not registered with it).`
+
+    ## References
+    - https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html
+    - https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/troubleshooting.html
+    - https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/cdi-support.html
+    """
+    f = ctx.facts
+    request = f.containers.gpu_request
+    if request is None:
+        return
+    if request.started:
+        yield from _started_without_gpus(f, request)
+        return
+    error = request.error or ""
+    kind = gpu_error_kind(error)
+    if kind is None:
+        return  # not a GPU failure (check --container reports those as its own errors)
+    said = f"Docker could not start {request.image} with --gpus {request.requested}: " \
+        f"{_engine_phrase(error)}"
+    evidence = [f"containers.gpu_request.error={_engine_phrase(error)}"]
+    fix, note, why = _gpu_error_fix(ctx, kind, error)
+    if kind == "no-device-driver" and _no_nvidia_gpu_here(f):
+        why = ("Docker has no GPU device driver, and this machine has no NVIDIA GPU on its "
+               "PCI bus either: no container gets a GPU here")
+        fix, note = [], ("Run the image on a machine with an NVIDIA GPU, or without --gpus "
+                         "(on the CPU).")
+        evidence.append("nvidia.pci_gpus=[]")
+    yield Issue(f"{said} ({why}).", fix=fix, fix_note=note, evidence=evidence)
+
+
+def _no_nvidia_gpu_here(f: Facts) -> bool:
+    """The NVIDIA probe ran and found no NVIDIA GPU (not even on the PCI bus)."""
+    record = f.probe("nvidia")
+    probed = record is not None and record.status in (ProbeStatus.OK, ProbeStatus.ABSENT,
+                                                      ProbeStatus.PARTIAL)
+    return probed and not (f.nvidia.pci_gpus or f.nvidia.gpus or f.platform.wsl
+                           or f.nvidia.wsl_driver_dir)
+
+
+def _gpu_error_fix(ctx: Context, kind: str, error: str) -> tuple[list[str], str | None, str]:
+    """(fix commands, note, what the message means) for a failed GPU request."""
+    f = ctx.facts
+    c = f.containers
+    register = ["sudo nvidia-ctk runtime configure --runtime=docker",
+                "sudo systemctl restart docker"]
+    guide = ("NVIDIA's install guide lists the repositories and packages: "
+             "https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/"
+             "install-guide.html")
+    if kind in ("no-device-driver", "unknown-runtime"):
+        what = ("Docker has no GPU device driver: the NVIDIA Container Toolkit is not "
+                "installed or not registered with it" if kind == "no-device-driver" else
+                "no runtime called nvidia is registered with this Docker engine")
+        if _toolkit_installed(c):
+            return register, ("The toolkit is installed; registering it adds the nvidia "
+                              "runtime to /etc/docker/daemon.json. Rootless Docker reads "
+                              "~/.config/docker/daemon.json instead (nvidia-ctk runtime "
+                              "configure --runtime=docker --config=$HOME/.config/docker/"
+                              "daemon.json)."), what
+        fix = _toolkit_install(f)
+        return fix, None if fix else guide, what
+    if kind == "driver-not-loaded":
+        what = "the host's NVIDIA kernel module is not loaded"
+        return (["sudo modprobe nvidia", "nvidia-smi"],
+                "If modprobe fails, the driver is missing or was built for another kernel: "
+                "reinstall it (envdoctor check on the host names the package) and reboot.",
+                what)
+    if kind == "version-mismatch":
+        return (["sudo reboot"],
+                "The driver was upgraded but the old kernel module is still loaded. Without "
+                "a reboot: stop every GPU process, then 'sudo rmmod nvidia_uvm nvidia_drm "
+                "nvidia_modeset nvidia && sudo modprobe nvidia'.",
+                "the host's NVIDIA kernel module and its user-space driver are different "
+                "versions")
+    if kind == "cdi-unresolvable":
+        match = _PATTERN["cdi-unresolvable"].search(error)
+        device = match.group(1) if match else "nvidia.com/gpu=all"
+        return (["sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml",
+                 "nvidia-ctk cdi list"],
+                "Regenerate the spec after each driver upgrade (a stale spec names libraries "
+                "that are gone).",
+                f"no CDI spec on this machine declares {device}")
+    if kind == "requirement":
+        match = _PATTERN["requirement"].search(error)
+        condition = match.group(1).strip() if match else "the image's CUDA"
+        return ([],
+                "Install a driver that supports it (envdoctor check on the host names one), "
+                "or use an image built for an older CUDA. Images whose CUDA libraries can "
+                "run on this driver (forward compatibility) start with "
+                "-e NVIDIA_DISABLE_REQUIRE=true.",
+                f"the host's driver is older than the image requires ({condition})")
+    if kind == "library-missing":
+        return ([], "Install the NVIDIA driver on the host (envdoctor check on the host names "
+                    "the package); the toolkit mounts the host's driver libraries into the "
+                    "container.",
+                "the NVIDIA Container Toolkit finds no NVIDIA driver libraries on the host")
+    return ([], "'docker run --rm --gpus all IMAGE nvidia-smi' shows the same failure; see "
+                "https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/"
+                "troubleshooting.html",
+            "the NVIDIA container stack refused the request")
+
+
+def _started_without_gpus(f: Facts, request: GpuRequest) -> Iterator[Issue]:
+    if "devices_seen" in request.unknown:
+        return  # what ran inside failed: nothing is known about the devices
+    if any(_GPU_NODE.match(d) for d in request.devices_seen) or request.gpus_seen:
+        return
+    env = f.env.variables.get("NVIDIA_VISIBLE_DEVICES") if f.platform.in_container else None
+    seen = ", ".join(request.devices_seen) or "no /dev/nvidia* file"
+    message = (f"{request.image} started with --gpus {request.requested}, but no GPU device "
+               f"is inside ({seen}).")
+    note = ("The engine accepted the request without passing a GPU: check that "
+            "'docker run --rm --gpus all ubuntu nvidia-smi' lists the GPUs on the host, that "
+            "the nvidia runtime is the one Docker uses for --gpus (docker info | grep -i "
+            "runtime), and that the NVIDIA Container Toolkit's config "
+            "(/etc/nvidia-container-runtime/config.toml) is not in CDI mode without a spec.")
+    if env is not None and env.strip().lower() in ("void", "none", ""):
+        message += f" The image sets NVIDIA_VISIBLE_DEVICES={env or '(empty)'}, which tells " \
+            "the runtime to pass no GPU."
+        note = "Remove that ENV from the image, or start it with -e NVIDIA_VISIBLE_DEVICES=all."
+    yield Issue(message, fix_note=note,
+                evidence=["containers.gpu_request.started=True",
+                          f"containers.gpu_request.devices_seen={','.join(request.devices_seen)}"])
