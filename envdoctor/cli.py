@@ -88,6 +88,9 @@ def check(
         "--collect-env", help="Diagnose a pasted 'python -m torch.utils.collect_env' report "
         "(vLLM's too) from FILE, or '-' for standard input.", metavar="FILE",
         show_default=False)] = None,
+    container: Annotated[str | None, typer.Option(
+        "--container", help="Start IMAGE with every GPU requested (as docker run --gpus all) "
+        "and report what the container got.", metavar="IMAGE", show_default=False)] = None,
     python: PythonOption = None,
     output: OutputOption = None,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
@@ -129,9 +132,15 @@ def check(
     if collect_env is not None and (root is not None or facts_file is not None):
         raise UsageError("--collect-env cannot be combined with --root or --facts",
                          hint="give one source of facts")
+    if container is not None and (root is not None or facts_file is not None
+                                  or collect_env is not None or deep):
+        raise UsageError("--container cannot be combined with --root, --facts, --collect-env "
+                         "or --deep", hint="give one source of facts")
     settings = _settings(config, no_config, select, ignore, fail_on)
     if collect_env is not None:
         facts = read_facts_input(collect_env, expect="report")
+    elif container is not None:
+        facts = _container_facts(container, python=python, timeout=timeout)
     else:
         facts = _facts(root=root, facts_file=facts_file, python=python, timeout=timeout,
                        deep=deep)
@@ -408,8 +417,8 @@ def _write_dockerfile(kb: KnowledgeBase, target: Target, host: Facts | None,
     typer.echo(f"wrote {context / 'Dockerfile'}" + (" (with requirements.txt)" if requirements
                                                     else ""))
     for note in plan.notes:
-        typer.echo(note.replace("docker build -t", f"docker build {context} -t", 1)
-                   if note.startswith("Build:") else note)
+        typer.echo(f"Build: docker build -t {tag} {context}" if note.startswith("Build:")
+                   else note)
     if build:
         from envdoctor.docker_build import build_image  # noqa: PLC0415
 
@@ -466,6 +475,16 @@ def _described_facts(target: Target) -> Facts:
 
 _INVOCATION: list[str] = []
 """The arguments of this run, echoed in generated files so that they can be made again."""
+
+
+def _container_facts(image: str, *, python: str | None, timeout: float) -> Facts:
+    """``check --container``: run the image with every GPU requested (see container_check)."""
+    from envdoctor.container_check import check_container, run_with_gpus  # noqa: PLC0415
+
+    run = run_with_gpus(image, progress=sys.stderr)
+    return check_container(image, run, lambda: _facts(root=None, facts_file=None,
+                                                      python=python, timeout=timeout))
+
 
 MAX_INPUT_BYTES = 8 * 1024 * 1024
 """Pasted reports are kilobytes and snapshots well under a megabyte or two; refuse more."""
@@ -607,13 +626,28 @@ def _app_for(args: list[str]) -> typer.Typer:
     pay for ``plan`` and the rest. Help and unknown commands get the full app.
     """
     wanted = next((a for a in args if not a.startswith("-")), None)
+    if wanted == "cloud":
+        light = typer.Typer(**_APP_SETTINGS)
+        light.registered_callback = app.registered_callback
+        light.add_typer(_cloud_app(), name="cloud")
+        return light
+    if wanted is None and any(a in ("--version",) for a in args):
+        return app  # nothing to list: do not load the cloud commands
     for info in app.registered_commands:
         if info.callback is not None and wanted == (info.name or info.callback.__name__):
             light = typer.Typer(**_APP_SETTINGS)
             light.registered_callback = app.registered_callback
             light.registered_commands.append(info)
             return light
+    if not any(g.name == "cloud" for g in app.registered_groups):
+        app.add_typer(_cloud_app(), name="cloud")  # the full help lists it
     return app
+
+
+def _cloud_app() -> typer.Typer:
+    from envdoctor.cloud.cli import app as cloud_app  # noqa: PLC0415 - only for `cloud`
+
+    return cloud_app
 
 
 def _command_of(args: list[str]) -> str:
@@ -624,7 +658,8 @@ def _command_of(args: list[str]) -> str:
 
 
 def _command_names() -> set[str]:
-    return {c.name or c.callback.__name__ for c in app.registered_commands if c.callback}
+    return {c.name or c.callback.__name__ for c in app.registered_commands if c.callback} | {
+        "cloud"}
 
 
 def _fail(message: str, hint: str | None) -> None:

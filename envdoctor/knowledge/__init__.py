@@ -19,7 +19,7 @@ from envdoctor._util import major_minor, version_tuple
 
 DATA_DIR = os.path.join(os.path.dirname(__file__), "data")  # noqa: PTH118, PTH120 - no pathlib on the hot path
 TABLES = ("cuda_driver", "cuda_arch", "gpus", "torch", "tensorflow", "jax", "cupy",
-          "onnxruntime", "paddle", "cudnn", "rocm", "retired", "images", "pci_ids")
+          "onnxruntime", "paddle", "cudnn", "rocm", "retired", "images", "pci_ids", "cloud")
 """Every table the package ships."""
 
 

@@ -43,6 +43,7 @@ TABLES = (
     "rocm",
     "retired",
     "images",
+    "cloud",
 )
 
 
@@ -564,6 +565,65 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         },
     ),
 }
+
+
+# cloud.json: GPU instance types and vendor GPU images (see test_cloud_table.py for its checks).
+PRICE_DATE = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?$"
+DLAMI_SSM = r"^/aws/service/deeplearning/ami/(x86_64|arm64)/[a-z0-9.-]+/latest/ami-id$"
+CLOUD_IMAGE = {
+    "type": "object",
+    "properties": {
+        "provider": {"enum": ["aws", "azure"]},
+        "name": STR,
+        "os": {"type": ["string", "null"],
+               "pattern": r"^(ubuntu[0-9]{2}\.[0-9]{2}|amazonlinux20[0-9]{2})$"},
+        "arch": {"enum": ["x86_64", "arm64"]},
+        "ssm_parameter": {"type": ["string", "null"], "pattern": DLAMI_SSM},
+        "name_pattern": STR_OR_NULL,
+        "urn": {"type": "string", "pattern": r"^[^:\s]+:[^:\s]+:[^:\s]+:[^:\s]+$"},
+        "driver": DRV_OR_NULL,
+        "cuda": {"type": ["string", "null"], "pattern": MAJOR_MINOR},
+        "release": {"type": ["string", "null"], "pattern": r"^[0-9]{8}$"},
+        "source": SOURCE,
+        "status": STATUS,
+        "notes": NOTES,
+    },
+    "required": ["provider", "name", "os", "arch", "driver", "cuda", "source", "status"],
+    "additionalProperties": False,
+    "allOf": [
+        {"if": {"properties": {"provider": {"const": "aws"}}},
+         "then": {"required": ["ssm_parameter", "name_pattern", "release"],
+                  "not": {"required": ["urn"]}}},
+        {"if": {"properties": {"provider": {"const": "azure"}}},
+         "then": {"required": ["urn"],
+                  "not": {"anyOf": [{"required": ["ssm_parameter"]}, {"required": ["name_pattern"]},
+                                    {"required": ["release"]}]}}},
+    ],
+}
+SCHEMAS["cloud"] = table_schema(
+    "cloud",
+    {
+        "instances": rows_of(
+            {
+                "provider": {"enum": ["aws", "azure"]},
+                "type": {"type": "string",
+                         "pattern": r"^([a-z][a-z0-9-]*\.[a-z0-9]+|Standard_[A-Za-z0-9_]+)$"},
+                "gpu": STR,
+                "gpu_count": {"type": "integer", "minimum": 1},
+                "gpu_memory_gib": {"type": "number", "exclusiveMinimum": 0},
+                "vcpus": {"type": ["integer", "null"], "minimum": 1},
+                "memory_gib": {"type": ["number", "null"], "exclusiveMinimum": 0},
+                "arch": {"enum": ["x86_64", "arm64"]},
+                "price_usd_hour": {"type": ["number", "null"], "exclusiveMinimum": 0},
+                "price_region": STR_OR_NULL,
+                "price_as_of": {"type": ["string", "null"], "pattern": PRICE_DATE},
+            },
+            ["provider", "type", "gpu", "gpu_count", "gpu_memory_gib", "vcpus", "memory_gib",
+             "arch", "price_usd_hour", "price_region", "price_as_of"],
+        ),
+        "images": {"type": "array", "minItems": 1, "items": CLOUD_IMAGE},
+    },
+)
 
 
 SCHEMAS["cuda_driver"]["required"].remove("last_branch_for_gpus")
