@@ -248,8 +248,12 @@ def image_for(kb: KnowledgeBase, instance: Instance) -> Image:
 
 
 def plan_box(kb: KnowledgeBase, needs: Needs, *, now: dt.datetime | None = None,
-             envdoctor_spec: str | None = None) -> BoxPlan:
-    """Choose, check and prepare a box; raise UsageError when nothing fits at all."""
+             envdoctor_spec: str | None = None, image_given: bool = False) -> BoxPlan:
+    """Choose, check and prepare a box; raise UsageError when nothing fits at all.
+
+    ``image_given``: the user names the image (``--ami``), so an instance type without a
+    known image is still planned; the image is checked once it is resolved.
+    """
     if needs.max_hours <= 0 or needs.max_hours > 24 * 7:
         raise UsageError(f"--max-hours {needs.max_hours:g} is out of range",
                          hint="give 0.5 to 168 hours; the box stops itself after that")
@@ -261,8 +265,14 @@ def plan_box(kb: KnowledgeBase, needs: Needs, *, now: dt.datetime | None = None,
     rejected: list[str] = []
     chosen: BoxPlan | None = None
     for instance in candidates:
-        image = image_for(kb, instance)
-        plan = _checked(kb, needs, instance, image, now=now, envdoctor_spec=envdoctor_spec)
+        try:
+            image = image_for(kb, instance)
+        except UsageError:
+            if not image_given:
+                raise
+            image = Image(provider=instance.provider, name="the image given with --ami",
+                          os="ubuntu22.04", arch=instance.arch, driver=None, cuda=None)
+        plan = check_box(kb, needs, instance, image, now=now, envdoctor_spec=envdoctor_spec)
         if plan.blocked and not needs.instance_type and instance is not candidates[-1]:
             first = next(f for f in plan.findings if f.severity.value == "error")
             rejected.append(f"{instance.type}: {first.code} {first.message}")
@@ -273,8 +283,9 @@ def plan_box(kb: KnowledgeBase, needs: Needs, *, now: dt.datetime | None = None,
     return BoxPlan(**{**chosen.__dict__, "rejected": tuple(rejected)})
 
 
-def _checked(kb: KnowledgeBase, needs: Needs, instance: Instance, image: Image, *,
-             now: dt.datetime | None, envdoctor_spec: str | None) -> BoxPlan:
+def check_box(kb: KnowledgeBase, needs: Needs, instance: Instance, image: Image, *,
+              now: dt.datetime | None, envdoctor_spec: str | None) -> BoxPlan:
+    """Plan the builds for one instance and image, and run the pre-flight check on them."""
     from envdoctor.doctor import Doctor  # noqa: PLC0415
     from envdoctor.planner import Planner, Request  # noqa: PLC0415
 

@@ -24,7 +24,8 @@ HOSTS = TESTS / "hosts"
 REPO = TESTS.parent
 UPDATE_GOLDEN = os.environ.get("ENVDOCTOR_UPDATE_GOLDEN") == "1"
 
-pytest_plugins = ["dockerd"]  # a private Docker engine and test images, per session
+# A private Docker engine and test images; a moto server for the AWS tests (per session).
+pytest_plugins = ["dockerd", "moto_server"]
 
 # Values that change from run to run and are not part of what a host is.
 VOLATILE_KEYS = {"collected_at", "elapsed_ms", "envdoctor_version"}

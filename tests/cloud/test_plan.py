@@ -58,12 +58,12 @@ def test_plan_checks_the_chain_and_renders_the_first_boot() -> None:
 
 
 def test_preflight_blocks_an_image_whose_driver_is_too_old() -> None:
-    from envdoctor.cloud.plan import _checked
+    from envdoctor.cloud.plan import check_box
 
     needs = Needs(provider="aws", gpu="T4", frameworks=("torch==2.5",))
     instance = matching(KB, needs)[0]
     image = replace(image_for(KB, instance), driver="418.87.01")
-    box = _checked(KB, needs, instance, image, now=NOW, envdoctor_spec=None)
+    box = check_box(KB, needs, instance, image, now=NOW, envdoctor_spec=None)
     assert box.blocked
     assert "ED0301" in {f.code for f in box.findings}
 
