@@ -390,13 +390,15 @@ def no_gpu_on_this_machine(ctx: Context) -> Iterator[Issue]:
     ## How to fix
     For CPU work, make sure numpy uses OpenBLAS or MKL and use CPU builds of the
     frameworks (smaller downloads, no CUDA libraries). For GPU work, rent a GPU
-    instance (AWS, Azure).
+    instance: `envdoctor cloud gpus` lists AWS and Azure ones with prices, and `envdoctor
+    cloud plan` picks, checks and sets one up.
 
     ## Example
     `No NVIDIA or AMD GPU found on this machine. numpy uses scipy-openblas.`
 
     ## References
     - https://pytorch.org/get-started/locally/ (CPU builds)
+    - `envdoctor cloud gpus`, `envdoctor cloud plan`
     """
     f = ctx.facts
     if f.origin.kind.value not in ("live", "recorded") or has_nvidia(f) or has_amd(f):
@@ -410,7 +412,9 @@ def no_gpu_on_this_machine(ctx: Context) -> Iterator[Issue]:
         return
     blas = f"numpy uses {f.blas.blas}." if f.blas.blas else ""
     yield Issue(f"No NVIDIA or AMD GPU found on this machine. {blas}".strip(),
+                fix=["envdoctor cloud gpus"],
                 fix_note="CPU inference: CPU wheels of torch (--index-url "
                          "https://download.pytorch.org/whl/cpu), ONNX Runtime, and an optimised "
-                         "BLAS. GPU work: rent a GPU instance.",
+                         "BLAS. GPU work: rent a GPU instance; 'envdoctor cloud plan aws --gpu "
+                         "L4 -f torch' picks and checks one.",
                 evidence=["nvidia.pci_gpus=[]", "rocm.pci_gpus=[]"])

@@ -132,3 +132,17 @@ def test_cli_blocked_plan_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["cloud", "plan", "aws", "--gpu", "B200", "-f", "torch==2.5", "--json"])
     data = json.loads(capsys.readouterr().out)
     assert code == 1 and data["blocked"] is True
+
+
+def test_the_no_gpu_finding_points_at_a_command_that_exists(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import shlex
+
+    from tests.rules.builders import build, fires
+
+    finding = fires("ED0108", build("epyc7451-ubuntu2204-baremetal"))
+    (command,) = finding.fix
+    words = shlex.split(command)
+    assert words[0] == "envdoctor"
+    assert main(words[1:]) == 0  # the command the fix names runs and lists instances
+    assert "g4dn.xlarge" in capsys.readouterr().out

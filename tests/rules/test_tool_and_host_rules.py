@@ -566,8 +566,8 @@ def test_ED0108_fires_on_a_cpu_only_machine() -> None:
     finding = fires("ED0108", build(EPYC))
     assert finding.message == "No NVIDIA or AMD GPU found on this machine. numpy uses openblas."
     assert finding.severity is Severity.INFO
-    # No command that does not exist yet (there is no `envdoctor cloud` command).
-    assert finding.fix == []
+    # The fix is a command that exists: the cloud catalogue.
+    assert finding.fix == ["envdoctor cloud gpus"]
     assert "https://download.pytorch.org/whl/cpu" in (finding.fix_note or "")
 
 
