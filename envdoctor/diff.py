@@ -266,21 +266,12 @@ def _env_names(a: Facts, b: Facts) -> list[str]:
 
 
 def _platform(f: Facts) -> str | None:
-    p = f.platform
-    parts = []
-    if p.container_runtime:
-        parts.append(f"{p.container_runtime} container")
-    if p.wsl:
-        parts.append(f"WSL{p.wsl}")
-    if p.cloud:
-        parts.append(f"{p.cloud.provider} {p.cloud.instance_type or ''}".strip())
-    if parts:
-        return " · ".join(parts)
-    if p.virtualization == "none":
-        return "bare metal"
-    if p.virtualization:
-        return f"virtual machine ({p.virtualization})"
-    return "not in a container" if p.in_container is False else None
+    from envdoctor.render.summary import platform_text  # noqa: PLC0415
+
+    text = platform_text(f)
+    if text is None and f.platform.in_container is False:
+        return "not in a container"
+    return text
 
 
 def _passed_in(f: Facts) -> str | None:

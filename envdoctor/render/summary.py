@@ -27,6 +27,23 @@ def origin_line(facts: Facts) -> str:
     return where
 
 
+def platform_text(facts: Facts) -> str | None:
+    """Container, WSL, cloud or virtual machine in a few words; None when not known."""
+    p = facts.platform
+    parts = []
+    if p.container_runtime:
+        parts.append(f"{p.container_runtime} container")
+    if p.wsl:
+        parts.append(f"WSL{p.wsl}" + (f" ({p.wsl_distro})" if p.wsl_distro else ""))
+    if p.cloud:
+        parts.append(f"{p.cloud.provider.upper()} {p.cloud.instance_type or 'instance'}")
+    elif p.virtualization and p.virtualization not in ("none",):
+        parts.append(f"virtual machine ({p.virtualization})")
+    if parts or p.virtualization == "none":
+        return " · ".join(parts) or "bare metal"
+    return None
+
+
 def summary_rows(facts: Facts) -> list[tuple[str, str]]:
     """Label and text for each line of the summary."""
     rows: list[tuple[str, str]] = []
@@ -39,18 +56,9 @@ def summary_rows(facts: Facts) -> list[tuple[str, str]]:
     ]))
     rows.append(("System", system or "unknown"))
 
-    p = facts.platform
-    parts = []
-    if p.container_runtime:
-        parts.append(f"{p.container_runtime} container")
-    if p.wsl:
-        parts.append(f"WSL{p.wsl}" + (f" ({p.wsl_distro})" if p.wsl_distro else ""))
-    if p.cloud:
-        parts.append(f"{p.cloud.provider.upper()} {p.cloud.instance_type or 'instance'}")
-    elif p.virtualization and p.virtualization not in ("none",):
-        parts.append(f"virtual machine ({p.virtualization})")
-    if parts or p.virtualization == "none":
-        rows.append(("Platform", " · ".join(parts) or "bare metal"))
+    platform = platform_text(facts)
+    if platform:
+        rows.append(("Platform", platform))
 
     c = facts.cpu
     if c.model or c.threads:
