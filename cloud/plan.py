@@ -425,13 +425,13 @@ def render_user_data(choices: list[Choice] | tuple[Choice, ...], needs: Needs,
                      os_name: str = "ubuntu22.04") -> str:
     """The cloud-init user data: install, self-check to the console, stop at expiry."""
     from envdoctor import __version__  # noqa: PLC0415
-    from envdoctor.dockerplan import _render  # noqa: PLC0415
+    from envdoctor.templates import render  # noqa: PLC0415
 
     spec = envdoctor_spec or f"envdoctor=={__version__}"
     installs = [c.pip.removeprefix("pip install ") for c in choices]
     minutes = max(1, round(needs.max_hours * 60))
     _, interpreter, packages = _OS_PYTHON.get(os_name, _OS_PYTHON["ubuntu22.04"])
-    return _render("cloud-init.yaml.j2", spec=spec, installs=installs, minutes=minutes,
+    return render("cloud-init.yaml.j2", spec=spec, installs=installs, minutes=minutes,
                    expires_at=expires_at, marker=MARKER, packages=list(packages),
                    interpreter=interpreter)
 
@@ -479,8 +479,3 @@ def sorted_findings(report: dict[str, Any]) -> list[str]:
                    key=lambda f: (order.get(f.get("severity"), 3), f.get("code", "")))
     return [f"{f.get('severity', '?').upper()} {f.get('code')} {f.get('message')}"
             for f in items]
-
-
-def version_key(text: str) -> tuple[int, ...]:
-    """Sort key for versions in plan output."""
-    return version_tuple(text)

@@ -375,21 +375,13 @@ def _nothing_fits_hint(plan: Plan) -> str:
 
 def render_dockerfile(plan: DockerPlan, *, command: str) -> str:
     """The Dockerfile text for ``plan`` (``command`` is echoed in its header)."""
-    return _render("Dockerfile.j2", plan=plan, command=command)
+    from envdoctor.templates import render  # noqa: PLC0415
+
+    return render("Dockerfile.j2", plan=plan, command=command)
 
 
 def render_dockerignore() -> str:
     """A .dockerignore that keeps caches, VCS data and secrets out of the build context."""
-    return _render("dockerignore.j2")
+    from envdoctor.templates import render  # noqa: PLC0415
 
-
-def _render(name: str, **values: Any) -> str:  # noqa: ANN401
-    import jinja2  # noqa: PLC0415 - only the dockerfile command pays for Jinja
-
-    from envdoctor import __version__, templates  # noqa: PLC0415
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(Path(templates.__file__).parent)),
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
-        lstrip_blocks=True, autoescape=False)  # noqa: S701 - a Dockerfile, not HTML
-    return env.get_template(name).render(version=__version__, **values)
+    return render("dockerignore.j2")

@@ -188,13 +188,6 @@ class KnowledgeBase:
         return max((r["branch"] for r in table("cuda_driver")["driver_branches"]),
                    key=version_tuple)
 
-    def driver_for_cuda(self, cuda: str) -> str | None:
-        """The driver branch to install for CUDA ``cuda`` (the first that fully supports it)."""
-        need = self.driver_need(cuda)
-        if need is None or need.full is None:
-            return None
-        return str(version_tuple(need.full)[0])
-
     # ----------------------------------------------------------------- GPUs
 
     def gpu(self, name: str) -> dict[str, Any] | None:
@@ -287,11 +280,6 @@ class KnowledgeBase:
         rows = self.released(framework)
         field = "latest" if framework == "torch" else key
         return max((r[field] for r in rows), key=version_tuple) if rows else None
-
-    def cudnn_release(self, version: str) -> dict[str, Any] | None:
-        """The cuDNN row for a version (``"9.1.0.70"`` → the 9.1 row)."""
-        mm = major_minor(version)
-        return next((r for r in table("cudnn")["releases"] if r["cudnn"] == mm), None)
 
     def rocm_release(self, version: str) -> dict[str, Any] | None:
         """The ROCm row for a version (``"6.2.4"`` → the 6.2 row)."""
